@@ -1,0 +1,3 @@
+from influencer.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Reading YAML files so that every value keeps the line it came from.
+
+ruamel.yaml's round-trip loader records each key's and item's position; ``line_of`` walks a
+validation error's location through those records to the deepest line that exists. Timestamps
+are left as text so that a date that does not exist (2026-02-30) reaches validation, which can
+name its line, instead of failing inside the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+
+from influencer.errors import ConfigIssue
+
+MAX_FILE_BYTES = 1_000_000
+
+
+class _TextTimestamps(RoundTripConstructor):
+    """Round-trip constructor that keeps timestamps as the text the user wrote."""
+
+    def construct_text(self, node: ScalarNode) -> str:
+        return str(node.value)
+
+
+_TextTimestamps.add_constructor("tag:yaml.org,2002:timestamp", _TextTimestamps.construct_text)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed file: its data (ruamel containers, positions attached) and where it lives."""
+
+    path: Path
+    shown: str
+    data: Any
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _TextTimestamps
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, ConfigIssue | None]:
+    """The file's text, or the issue that stops it being read (size, encoding, access)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, ConfigIssue(
+                shown, 1, "", f"file is {size / 1e6:.1f} MB; configuration files are limited to "
+                f"{MAX_FILE_BYTES / 1e6:.0f} MB", "is this really a persona or schedule file?"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, ConfigIssue(shown, 0, "", f"cannot read file: {exc.strerror or exc}")
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, ConfigIssue(
+            shown, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            "save it as UTF-8",
+        )
+
+
+def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue | None]:
+    """Parse one YAML file whose top level must be a mapping."""
+    text, issue = read_text(path, shown)
+    if text is None:
+        return None, issue
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return None, ConfigIssue(shown, 1, "", "file is empty", "expected a mapping of fields")
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, ConfigIssue(shown, line, "", f"invalid YAML: {problem}")
+    except (YAMLError, ValueError) as exc:
+        return None, ConfigIssue(shown, 1, "", f"invalid YAML: {exc}")
+    if not isinstance(data, CommentedMap):
+        found = type(data).__name__ if data is not None else "nothing"
+        return None, ConfigIssue(
+            shown, 1, "", f"expected a mapping of fields at the top level, found {found}"
+        )
+    return YamlDocument(path, shown, data), None
+
+
+def line_of(data: Any, loc: Sequence[str | int]) -> int:
+    """1-based line of the deepest part of ``loc`` present in ``data``."""
+    line = _own_line(data)
+    node = data
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _own_line(data: Any) -> int:
+    lc = getattr(data, "lc", None)
+    return int(lc.line) + 1 if lc is not None and lc.line is not None else 1
+
+
+def plain(data: Any) -> Any:
+    """ruamel containers turned into plain dicts and lists for validation."""
+    if isinstance(data, dict):
+        return {str(key): plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [plain(item) for item in data]
+    return data

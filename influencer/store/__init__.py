@@ -1,0 +1,20 @@
+"""The database: tables, engine, migrations and atomic status changes."""
+
+from influencer.store.engine import HEAD_REVISION, open_store, safe_url
+from influencer.store.models import AuditEvent, ImageAsset, Post, Publication
+from influencer.store.status import PostStatus
+from influencer.store.transitions import cli_actor, history, transition
+
+__all__ = [
+    "HEAD_REVISION",
+    "AuditEvent",
+    "ImageAsset",
+    "Post",
+    "PostStatus",
+    "Publication",
+    "cli_actor",
+    "history",
+    "open_store",
+    "safe_url",
+    "transition",
+]

@@ -1,0 +1,152 @@
+"""The database tables. Images stay files: the database keeps their hashes and their use.
+
+Times are stored as UTC and come back timezone-aware (``UTCDateTime``), on SQLite as on
+PostgreSQL. The schema is owned by the Alembic migrations in ``migrations/versions``; a test
+checks that these models and the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from influencer.store.status import PostStatus
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times in the database must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
+
+
+def new_post_id() -> str:
+    """16 hex characters: safe as a Mastodon idempotency key and a Bluesky record key."""
+    return uuid.uuid4().hex[:16]
+
+
+class ImageAsset(SQLModel, table=True):
+    """One image file of a twin's library, known by its content hash."""
+
+    __tablename__ = "image_asset"
+    __table_args__ = (
+        UniqueConstraint("persona", "path", name="uq_image_asset_persona_path"),
+        Index("ix_image_asset_persona_sha256", "persona", "sha256"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    persona: str = Field(max_length=64, index=True)
+    path: str = Field(sa_type=Text)  # relative to the workspace root
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_type=BigInteger)
+    mtime_ns: int = Field(sa_type=BigInteger)
+    width: int
+    height: int
+    format: str = Field(max_length=16)
+    phash: str | None = Field(default=None, max_length=32, index=True)  # perceptual hash, hex
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    alt_text: str | None = Field(default=None, sa_type=Text)
+    focal_x: float | None = None
+    focal_y: float | None = None
+    do_not_use: bool = False
+    missing: bool = False  # the file was gone at the last scan
+    first_seen: datetime = _aware(default_factory=_now)
+    last_seen: datetime = _aware(default_factory=_now)
+
+
+class Post(SQLModel, table=True):
+    """One slot's post: its draft (images, caption, labels) and where it is in its life."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        UniqueConstraint("schedule", "platform", "slot_at", "mode", name="uq_post_slot"),
+        Index("ix_post_status_publish_at", "status", "publish_at"),
+        Index("ix_post_persona_slot_at", "persona", "slot_at"),
+    )
+
+    id: str = Field(default_factory=new_post_id, primary_key=True, max_length=32)
+    persona: str = Field(max_length=64)
+    schedule: str = Field(max_length=64)
+    platform: str = Field(max_length=32)
+    slot_at: datetime = _aware()  # nominal slot time (UTC), part of the slot's identity
+    publish_at: datetime = _aware()  # slot time with its jitter
+    mode: str = Field(default="live", max_length=8)  # live | dry
+    status: PostStatus = Field(default=PostStatus.planned, sa_type=String(16))
+    reason: str | None = Field(default=None, sa_type=Text)  # why skipped / held / failed
+    text: str | None = Field(default=None, sa_type=Text)
+    alt_texts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    flags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    images: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    writer: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=128)
+    prompt_hash: str | None = Field(default=None, max_length=64)
+    persona_hash: str | None = Field(default=None, max_length=64)
+    schedule_hash: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    claimed_by: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = _aware(default=None)
+    approved_by: str | None = Field(default=None, max_length=128)
+    approved_at: datetime | None = _aware(default=None)
+    created_at: datetime = _aware(default_factory=_now)
+    updated_at: datetime = _aware(default_factory=_now)
+
+
+class Publication(SQLModel, table=True):
+    """A post having gone out: to a platform (live) or to the outbox (dry)."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("post_id", "mode", name="uq_publication_post_mode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: str = Field(foreign_key="post.id", max_length=32, index=True)
+    mode: str = Field(max_length=8)  # live | dry
+    platform: str = Field(max_length=32)
+    platform_id: str | None = Field(default=None, max_length=256)
+    url: str | None = Field(default=None, sa_type=Text)
+    published_at: datetime = _aware(default_factory=_now)
+    deleted_at: datetime | None = _aware(default=None)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: every state change of a post, with who made it. Triggers refuse edits."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _aware(default_factory=_now)
+    post_id: str | None = Field(default=None, max_length=32, index=True)
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
