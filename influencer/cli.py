@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -66,11 +65,6 @@ def _root(
     State.workspace = workspace
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
 def _workspace() -> Workspace:
     from influencer.config import open_workspace
 
@@ -95,10 +89,11 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
 @app.command()
 def check(as_json: JsonOption = False) -> None:
-    """Validate every workspace file: persona and schedule fields, cross-file references,
-    cron expressions, time zones, paths and credential references (not the secrets).
+    """Validate every persona, schedule and influencer.toml, and report every problem found.
 
-    Every problem is reported as FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
+    Checks fields, cross-file references, cron expressions, time zones, paths and the form of
+    credential references (the secrets themselves need not exist). Each problem is printed as
+    FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
     """
     from influencer.config import find_root, load_workspace
 
@@ -136,9 +131,8 @@ def personas(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     _table("Personas", ["id", "name", "twin of", "accounts", "rights", "images", "writer"], [
         [r["id"], r["name"], r["twin_of"],
-         ", ".join(f"{k} {v['handle']} ({'live' if v['live'] else 'outbox'})"
-                   for k, v in r["accounts"].items()),
-         f"{r['rights']['state']} (until {r['rights']['expires']})", str(r["images"]), r["writer"]]
+         ", ".join(f"{k}{'' if v['live'] else ' (outbox)'}" for k, v in r["accounts"].items()),
+         f"{r['rights']['state']}, until {r['rights']['expires']}", str(r["images"]), r["writer"]]
         for r in rows
     ])
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFilter, ImageOps
 
 SS = 2  # supersampling factor: draw at 2x, downscale for smooth edges
 MAX_BYTES = 250_000
@@ -47,6 +47,7 @@ class Canvas:
     img: Image.Image
     rng: random.Random
     horizon: float  # fraction of the height where the ground begins
+    far: float  # where distant scenery (skyline, pines, sun) stands
     fig_x: float  # figure centre as a fraction of the width
 
     @property
@@ -76,12 +77,14 @@ def backdrop(size: tuple[int, int], top: Color, bottom: Color, rng: random.Rando
     return Image.blend(img, ImageChops.soft_light(img, tex), 0.22)
 
 
-def glow(c: Canvas, paint: Callable[[ImageDraw.ImageDraw], None], radius: float) -> None:
+def glow(c: Canvas, paint: Callable[[ImageDraw.ImageDraw], None], radius: float,
+         crisp: bool = True) -> None:
     """Paint light sources on black, blur them and screen them onto the canvas."""
     layer = Image.new("RGB", c.img.size, "black")
     paint(ImageDraw.Draw(layer))
-    halo = layer.filter(ImageFilter.GaussianBlur(radius))
-    c.img = ImageChops.screen(ImageChops.screen(c.img, halo), layer)
+    c.img = ImageChops.screen(c.img, layer.filter(ImageFilter.GaussianBlur(radius)))
+    if crisp:
+        c.img = ImageChops.screen(c.img, layer)
 
 
 # --- scenery props: each takes the canvas and a tuple of colours -------------------------
@@ -127,7 +130,7 @@ def birches(c: Canvas, cols: tuple[Color, ...]) -> None:
 
 
 def pines(c: Canvas, cols: tuple[Color, ...]) -> None:
-    d, base = c.draw, c.h * c.horizon + 2
+    d, base = c.draw, c.h * c.far + 2
     for layer, col in enumerate(cols):
         x, scale = -c.w * 0.03, 0.55 + 0.45 * layer
         while x < c.w * 1.03:
@@ -184,7 +187,7 @@ def awning(c: Canvas, cols: tuple[Color, ...]) -> None:
 
 def skyline(c: Canvas, cols: tuple[Color, ...]) -> None:
     """Buildings along the horizon: body colour, lit-window colour."""
-    d, x, base = c.draw, -c.w * 0.02, c.h * c.horizon + 2
+    d, x, base = c.draw, -c.w * 0.02, c.h * c.far + 2
     while x < c.w:
         bw, bh = c.w * c.rng.uniform(0.05, 0.11), c.h * c.rng.uniform(0.08, 0.26)
         d.rectangle((x, base - bh, x + bw, base), fill=cols[0])
@@ -202,7 +205,7 @@ def skyline(c: Canvas, cols: tuple[Color, ...]) -> None:
 
 def facades(c: Canvas, cols: tuple[Color, ...]) -> None:
     """Parisian blocks: stone, window, wrought iron, slate roof."""
-    d, x, base = c.draw, 0.0, c.h * c.horizon + 2
+    d, x, base = c.draw, 0.0, c.h * c.far + 2
     while x < c.w:
         bw, top = c.w * c.rng.uniform(0.26, 0.38), c.h * c.rng.uniform(0.1, 0.22)
         d.rectangle((x, top, x + bw, base), fill=rgba(cols[0], 255, c.rng.uniform(0.9, 1.03)))
@@ -223,18 +226,21 @@ def facades(c: Canvas, cols: tuple[Color, ...]) -> None:
 
 def sun(c: Canvas, cols: tuple[Color, ...]) -> None:
     x = c.w * min(0.85, max(0.15, 1 - c.fig_x))
-    y, r = c.h * (c.horizon - 0.14), min(c.w, c.h) * 0.055
+    y, r = c.h * (c.far - 0.12), min(c.w, c.h) * 0.055
 
-    def paint(d: ImageDraw.ImageDraw) -> None:
-        d.ellipse((x - r * 3, y - r * 3, x + r * 3, y + r * 3), fill=rgba(cols[0], 255, 0.35))
+    def halo(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse((x - r * 3, y - r * 3, x + r * 3, y + r * 3), fill=rgba(cols[0], 255, 0.45))
+
+    def disc(d: ImageDraw.ImageDraw) -> None:
         d.ellipse((x - r, y - r, x + r, y + r), fill=cols[0])
 
-    glow(c, paint, c.w * 0.04)
+    glow(c, halo, c.w * 0.06, crisp=False)
+    glow(c, disc, c.w * 0.012)
 
 
 def river(c: Canvas, cols: tuple[Color, ...]) -> None:
     """Water, highlight, bridge stone: a band of river just above the horizon."""
-    d, y0, y1 = c.draw, c.h * (c.horizon - 0.14), c.h * c.horizon
+    d, y0, y1 = c.draw, c.h * c.far + c.h * 0.05, c.h * c.horizon
     d.rectangle((0, y0, c.w, y1), fill=cols[0])
     sun_x = c.w * min(0.85, max(0.15, 1 - c.fig_x))
     for _ in range(120):
@@ -248,27 +254,45 @@ def river(c: Canvas, cols: tuple[Color, ...]) -> None:
                   fill=cols[0])
 
 
-def neon(c: Canvas, cols: tuple[Color, ...]) -> None:
-    """Vertical sign boards with glowing tubes and their smear on the wet street."""
-    signs = []
-    for i, col in enumerate(cols):
-        x = c.w * ((i + 0.5) / len(cols) + c.rng.uniform(-0.05, 0.05))
-        sw, sh = c.w * c.rng.uniform(0.06, 0.09), c.h * c.rng.uniform(0.16, 0.28)
-        signs.append(((x - sw / 2, c.h * c.rng.uniform(0.08, 0.25), x + sw / 2), sh, col))
-    for (x0, y, x1), sh, _ in signs:
-        c.draw.rectangle((x0, y, x1, y + sh), fill="#0c0a16")
+GLYPHS = (((-1, 0), (1, 0)), ((0, -1), (0, 1)), ((-1, 1), (0, -1), (1, 1)), ((-1, -1), (1, 1)),
+          ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)), ((-1, -0.5), (1, -0.5)))
 
-    def paint(d: ImageDraw.ImageDraw) -> None:
-        t, ry = max(2, int(c.w * 0.005)), c.h * c.horizon
+
+def neon(c: Canvas, cols: tuple[Color, ...]) -> None:
+    """A street canyon: dark walls hung with glowing sign boards, smeared on the wet street."""
+    d, base, signs = c.draw, c.h * c.horizon, []
+    for xa, xb in ((0.0, c.w * 0.22), (float(c.w), c.w * 0.78)):
+        d.polygon([(xa, 0), (xb, c.h * 0.05), (xb, base), (xa, base + c.h * 0.03)], fill="#0b0914")
+    for i, col in enumerate(cols):
+        cx, sw = c.w * c.rng.uniform(0.08, 0.13), c.w * c.rng.uniform(0.07, 0.1)
+        cx, y = (cx if i % 2 == 0 else c.w - cx), c.h * (0.07 + 0.3 * (i // 2))
+        signs.append(((cx - sw / 2, y, cx + sw / 2), c.h * c.rng.uniform(0.16, 0.26), col))
+        d.rectangle((cx - sw / 2, y, cx + sw / 2, y + signs[-1][1]), fill="#14101f")
+
+    def wet(d: ImageDraw.ImageDraw) -> None:
+        for (x0, _, x1), _, col in signs:
+            d.rectangle((x0, base + c.h * 0.01, x1, base + c.h * 0.24), fill=rgba(col, 255, 0.6))
+
+    def tubes(d: ImageDraw.ImageDraw) -> None:
+        t = max(2, int(c.w * 0.005))
         for (x0, y, x1), sh, col in signs:
             d.rounded_rectangle((x0 + t, y + t, x1 - t, y + sh - t), (x1 - x0) * 0.2, None, col, t)
-            for k in range(3):
-                gy, xm = y + sh * (k + 1) / 4, (x0 + x1) / 2
-                d.line((xm - (x1 - x0) * 0.22, gy, xm + (x1 - x0) * 0.22, gy), fill=col, width=t)
-                d.line((xm, gy - sh * 0.07, xm, gy + sh * 0.04), fill=col, width=t)
-            d.rectangle((x0, ry + c.h * 0.01, x1, ry + c.h * 0.2), fill=rgba(col, 255, 0.35))
+            for k in range(6):  # three made-up glyphs of two strokes each
+                gx, gy = (x0 + x1) / 2, y + sh * (k // 2 + 1) / 4
+                pts = [(gx + px * (x1 - x0) * 0.24, gy + py * sh * 0.075)
+                       for px, py in c.rng.choice(GLYPHS)]
+                d.line(pts, fill=col, width=t, joint="curve")
 
-    glow(c, paint, c.w * 0.02)
+    glow(c, wet, c.w * 0.03, crisp=False)
+    glow(c, tubes, c.w * 0.02)
+
+
+def crossing(c: Canvas, cols: tuple[Color, ...]) -> None:
+    d, y0, y1 = c.draw, c.h * (c.horizon + 0.06), c.h * (c.horizon + 0.16)
+    for i in range(-7, 8):
+        xa, xb = c.w * (0.5 + i * 0.05), c.w * (0.5 + i * 0.075)
+        d.polygon([(xa, y0), (xa + c.w * 0.026, y0), (xb + c.w * 0.04, y1), (xb, y1)],
+                  fill=rgba(cols[0], 110))
 
 
 def blossom(c: Canvas, cols: tuple[Color, ...]) -> None:
@@ -323,7 +347,7 @@ class Outfit:
     legs: Color
     shoes: Color
     hair: Color = "#3b2a22"
-    skin: Color = "#e4d3c2"  # mannequin finish
+    skin: Color = "#dcc3ab"  # mannequin finish
     coat: Color | None = None
     coat_len: float = 76.0
     dress: Color | None = None
@@ -413,19 +437,19 @@ def shape(c: Canvas, b: Body, pts: Sequence[Point], color: Color, knit: bool = F
 
 def shadow(c: Canvas, b: Body) -> None:
     mask = Image.new("L", c.img.size, 0)
-    ImageDraw.Draw(mask).ellipse(b.box(-18, 96.5, 18, 101.5), fill=100)
+    ImageDraw.Draw(mask).ellipse(b.box(-18, 96.5, 18, 101.5), fill=80)
     c.img.paste(Image.new("RGB", c.img.size, (35, 28, 30)), (0, 0),
                 mask.filter(ImageFilter.GaussianBlur(b.u * 1.2)))
 
 
 def hair_back(c: Canvas, b: Body, o: Outfit) -> None:
-    d = c.draw
+    d, rim, w = c.draw, (255, 255, 255, 60), max(1, int(b.u * 0.25))
     if o.hair_style == "long":
-        d.polygon(b.poly([(-4.8, 4), (4.8, 4), (6.4, 25), (-6.4, 25)]), fill=o.hair)
+        d.polygon(b.poly([(-4.8, 4), (4.8, 4), (6.4, 25), (-6.4, 25)]), o.hair, rim, w)
     elif o.hair_style == "bob":
-        d.rounded_rectangle(b.box(-5.4, -0.6, 5.4, 12.4), radius=4 * b.u, fill=o.hair)
+        d.rounded_rectangle(b.box(-5.4, -0.6, 5.4, 12.4), 4 * b.u, o.hair, rim, w)
     else:
-        d.ellipse(b.box(-2.5, -3.8, 2.5, 1.0), fill=o.hair)
+        d.ellipse(b.box(-2.5, -3.8, 2.5, 1.0), o.hair, rim, w)
     d.rectangle(b.box(-1.6, 9, 1.6, 15), fill=o.skin)
 
 
@@ -522,7 +546,7 @@ def scarf(c: Canvas, b: Body, o: Outfit) -> None:
 
 def head(c: Canvas, b: Body, o: Outfit) -> None:
     d = c.draw
-    d.ellipse(b.box(-4.4, -0.3, 4.4, 9.6), fill=o.hair)
+    d.ellipse(b.box(-4.4, -0.3, 4.4, 9.6), o.hair, (255, 255, 255, 60), max(1, int(b.u * 0.25)))
     face = b.box(-3.9, 1.3, 3.9, 11.5)
     d.ellipse(face, fill=o.skin, outline=rgba(o.skin, 255, 0.85), width=max(1, int(b.u * 0.2)))
     d.chord(face, *((190, 350) if o.hair_style == "bob" else (196, 290)), fill=o.hair)
@@ -574,6 +598,7 @@ class Spec:
     alt: str
     front: tuple[Prop, ...] = ()
     do_not_use: bool = False
+    far: float = 0.0  # horizon of distant scenery when it differs from the ground's
 
     def focal(self) -> Point:
         top = self.pose.bottom - 0.99 * self.pose.height
@@ -603,7 +628,7 @@ SPECS: tuple[Spec, ...] = (
          "Illustration of a faceless figure in a forest green coat, rust scarf and oatmeal "
          "beanie standing on a mossy path in front of misty pine trees."),
     Spec("ava", "ava-oatmeal-cardigan-window.png", (1080, 1350), ("#e9e0d1", "#d6c9b4"), 0.8,
-         ((window, ("#f4efe7", "#c6cfd2", "#e3c79f")), (ground, ("#a88a6a", "#86684b"))),
+         ((window, ("#f4efe7", "#c6cfd2", "#e3c79f", "#c8783c")), (ground, ("#a88a6a", "#86684b"))),
          Outfit(OAT, FOREST, "#5a3a28", hair="#4a3426", hair_style="long", knit=True,
                 wide=True),
          Pose(0.3, 0.95, 0.78, 1.0, akimbo=True), ("autumn", "knitwear", "indoor"),
@@ -633,15 +658,15 @@ SPECS: tuple[Spec, ...] = (
          "Unfinished, heavily blurred draft illustration of a faceless figure in a forest green "
          "knit sweater against a pale autumn backdrop.", do_not_use=True),
     Spec("mei", "mei-neon-crossing-night.jpg", (1080, 1350), ("#120e2a", "#2a1846"), 0.7,
-         ((skyline, ("#1c1830", "#4a3d7a")), (neon, (PINK, "#18e0ff", YELLOW, VIOLET)),
-          (ground, ("#231a3a", "#110c20"))),
+         ((skyline, ("#1c1830", "#4a3d7a")), (ground, ("#231a3a", "#110c20")),
+          (crossing, ("#d8d0ee",)), (neon, (PINK, "#18e0ff", YELLOW, VIOLET))),
          Outfit(INK, BLUE, "#f4f4f4", hair=INK, hair_style="bob", coat="#ff7a1a",
                 coat_len=46, bag=LIME, wide=True),
          Pose(0.5, 0.95, 0.76, 2.5), ("autumn", "jacket", "neon", "night"),
          "Illustration of a faceless figure with a black bob in a cropped tangerine jacket, "
          "wide blue trousers and a lime bag under glowing neon signs at night."),
     Spec("mei", "mei-blossom-pink-trench.png", (1200, 1200), ("#bfe4ff", "#fff0f6"), 0.72,
-         ((blossom, ("#5a3b46", "#ff9ec4", "#ffc4dc", "#ffffff")),
+         ((blossom, ("#5a3b46", "#ff9ec4", "#ffc4dc", "#ffe3ee")),
           (ground, ("#eadfe6", "#cbbdc8"))),
          Outfit(YELLOW, BLUE, "#ffffff", hair=INK, hair_style="long", coat=PINK, belt=True),
          Pose(0.5, 0.96, 0.8, 2.0), ("spring", "trench", "blossom", "sku-3310"),
@@ -649,8 +674,8 @@ SPECS: tuple[Spec, ...] = (
          "blue trousers beneath branches of cherry blossom.",
          front=((falling, ("#ff9ec4", "#ffd6e6")),)),
     Spec("mei", "mei-rain-neon-alley.jpg", (1067, 1600), ("#0d1b2a", "#1d3350"), 0.72,
-         ((skyline, ("#101c2c", "#2c4a6e")), (neon, ("#18e0ff", PINK, LIME)),
-          (ground, ("#14233a", "#0a1220"))),
+         ((skyline, ("#101c2c", "#2c4a6e")), (ground, ("#14233a", "#0a1220")),
+          (neon, ("#18e0ff", PINK, LIME))),
          Outfit(VIOLET, INK, PINK, hair=INK, hair_style="bob", coat=LIME, coat_len=68,
                 hat=LIME, hat_style="brim", boots=True),
          Pose(0.5, 0.95, 0.7, 1.5), ("spring", "raincoat", "neon", "night"),
@@ -683,13 +708,13 @@ SPECS: tuple[Spec, ...] = (
          "Illustration of a faceless figure in a cream linen suit with wide trousers and a "
          "terracotta bag on a Parisian street in golden evening light."),
     Spec("noor", "noor-seine-sunset-dress.png", (1600, 1067), ("#f4a259", "#f9dca0"), 0.74,
-         ((sun, ("#fff0c0",)), (skyline, ("#b98e6e", "#f4c27a")),
+         ((sun, ("#fff0c0",)), (skyline, ("#c79b79", "#f4c27a")),
           (river, ("#7f8fa6", "#ffd89a", "#c9a27c")), (ground, ("#c7a47f", "#a8825c"))),
          Outfit(TERRA, "#c9a088", LINEN, hair="#2a1d18", hair_style="long", dress=TERRA,
                 hat="#e3c58f", hat_style="brim", skin="#c9a088"),
          Pose(0.33, 0.95, 0.8, 1.0), ("summer", "dress", "river", "golden-hour"),
          "Illustration of a faceless figure in a terracotta linen dress and straw hat on a "
-         "river quay at sunset, a stone bridge and rooftops behind her."),
+         "river quay at sunset, a stone bridge and rooftops behind her.", far=0.52),
     Spec("noor", "noor-camel-trench-chestnuts.jpg", (1080, 1350), ("#f3d9a4", "#f8ead0"), 0.72,
          ((canopy, ("#4a3428", "#d9a441", TERRA, "#b5562f")), (ground, ("#d8c3a0", "#b89b72")),
           (fallen, ("#d9a441", TERRA, "#b5562f"))),
@@ -725,7 +750,8 @@ SPECS: tuple[Spec, ...] = (
 def render(spec: Spec) -> Image.Image:
     w, h = spec.size
     rng = random.Random(zlib.crc32(spec.name.encode()))
-    c = Canvas(backdrop((w * SS, h * SS), *spec.sky, rng), rng, spec.horizon, spec.pose.x)
+    c = Canvas(backdrop((w * SS, h * SS), *spec.sky, rng), rng, spec.horizon,
+               spec.far or spec.horizon, spec.pose.x)
     for fn, cols in spec.back:
         fn(c, cols)
     figure(c, spec.outfit, spec.pose)
@@ -738,13 +764,14 @@ def render(spec: Spec) -> Image.Image:
 
 
 def encode(img: Image.Image, suffix: str) -> bytes:
-    """Encode without any metadata; palette-reduce a PNG that would be too large."""
+    """Encode without any metadata; posterize a PNG that would be too large."""
     buf = io.BytesIO()
     if suffix == ".png":
-        img.save(buf, "PNG", optimize=True)
-        if buf.tell() > MAX_BYTES:
+        for bits in (8, 6, 5):  # drop low bits until the lossless file is small enough
             buf = io.BytesIO()
-            img.quantize(256, Image.Quantize.MEDIANCUT).save(buf, "PNG", optimize=True)
+            ImageOps.posterize(img, bits).save(buf, "PNG", optimize=True)
+            if buf.tell() <= MAX_BYTES:
+                break
     elif suffix == ".webp":
         img.save(buf, "WEBP", quality=82, method=6)
     else:

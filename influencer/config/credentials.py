@@ -57,7 +57,7 @@ def resolve(ref: str, root: Path) -> Secret:
     """The secret ``ref`` points to; CredentialError names the reference, never a value."""
     problem = reference_problem(ref)
     if problem:
-        raise CredentialError(f"credentials {ref.split(':', 1)[0]}:…: {problem}")
+        raise CredentialError(f"credentials *** {problem} ({REFERENCE_HINT})")
     scheme, _, rest = ref.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)

@@ -66,8 +66,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, ConfigIssue | None]:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
         return None, ConfigIssue(
-            shown, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            shown, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} in column {column})",
             "save it as UTF-8",
         )
 

@@ -44,7 +44,7 @@ def _now() -> datetime:
 
 
 def _aware(**kw: Any) -> Any:
-    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
+    return Field(sa_type=UTCDateTime, **kw)
 
 
 def new_post_id() -> str:
