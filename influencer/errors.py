@@ -5,7 +5,20 @@
     ├── ConfigError                 one or more problems in the workspace's files
     ├── StoreError                  the database cannot be reached or migrated
     │   └── IllegalTransition       a post was asked to move to a status it cannot reach
-    └── CredentialError             a credential reference cannot be resolved
+    ├── CredentialError             a credential reference cannot be resolved
+    ├── ImageryError                an image cannot be read, rendered or signed
+    │   ├── BadImage                a file in a twin's imagery folder is not a usable image
+    │   └── SigningError            C2PA signing is configured but cannot be done
+    ├── CaptionError                a caption could not be written (names persona and slot)
+    │   ├── PromptTemplateError     a prompt template is missing, broken or left its sandbox
+    │   ├── WriterReplyInvalid      the writer answered, but not with a caption
+    │   ├── WriterGaveUp            the writer kept failing until the attempts ran out
+    │   ├── ModerationUnavailable   moderation is on but could not give a verdict
+    │   └── CaptionDoesNotFit       not even the disclosure label fits the platform's limit
+    ├── DisclosureError             a post lacks an AI-disclosure layer: it cannot be published
+    └── PlatformError               a platform adapter could not do what was asked
+
+A caption that breaks the persona's rules is not an error: it comes back as a held result.
 
 Commands convert these to messages and exit codes in ``cli.py`` only.
 """
@@ -69,3 +82,51 @@ class IllegalTransition(StoreError):
 
 class CredentialError(InfluencerError):
     """A credential reference names a variable or file that is missing or unreadable."""
+
+
+class ImageryError(InfluencerError):
+    """An image cannot be read, rendered within a platform's limits, or signed."""
+
+
+class BadImage(ImageryError):
+    """A file in a twin's imagery folder is not a usable image; the message says why."""
+
+
+class SigningError(ImageryError):
+    """C2PA signing is configured but cannot be done (library missing, bad certificate)."""
+
+
+class CaptionError(InfluencerError):
+    """A caption could not be written; the message names the persona and slot when known."""
+
+
+class PromptTemplateError(CaptionError):
+    """A prompt template is missing, does not render, or tried to reach Python internals."""
+
+
+class WriterReplyInvalid(CaptionError):
+    """The writer answered, but the answer is not a caption (malformed JSON, missing fields)."""
+
+
+class WriterGaveUp(CaptionError):
+    """The writer failed on every attempt, or with an error no retry can fix."""
+
+    def __init__(self, persona: str, slot: str, reason: str) -> None:
+        self.persona, self.slot, self.reason = persona, slot, reason
+        super().__init__(f"persona {persona}, slot {slot}: {reason}")
+
+
+class ModerationUnavailable(CaptionError):
+    """Moderation is configured but gave no verdict: the post must not go out unchecked."""
+
+
+class CaptionDoesNotFit(CaptionError):
+    """The disclosure label alone is longer than the platform allows; it is never cut."""
+
+
+class DisclosureError(InfluencerError):
+    """A post lacks an AI-disclosure layer its platform needs; it is refused, never published."""
+
+
+class PlatformError(InfluencerError):
+    """A platform adapter could not publish, delete or verify; the message says why."""

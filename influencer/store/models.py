@@ -8,7 +8,7 @@ checks that these models and the migrated schema agree.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint
@@ -150,3 +150,29 @@ class AuditEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str | None = Field(default=None, max_length=16)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ImageUse(SQLModel, table=True):
+    """One image placed in one post: selection reads these to space out reuse on a platform
+    and to keep two twins from showing the same (or a near-identical) image on the same day.
+
+    A redraft or a cancel releases the post's rows; a use is not tied to the image_asset row,
+    so it outlives a rescan that renames or drops the file.
+    """
+
+    __tablename__ = "image_use"
+    __table_args__ = (
+        UniqueConstraint("post_id", "position", name="uq_image_use_post_position"),
+        Index("ix_image_use_persona_platform_used_on", "persona", "platform", "used_on"),
+        Index("ix_image_use_persona_sha256", "persona", "sha256"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: str = Field(max_length=32, index=True)
+    persona: str = Field(max_length=64)
+    platform: str = Field(max_length=32)
+    position: int = 0  # place in a carousel, from 0
+    sha256: str = Field(max_length=64)  # the asset's content hash
+    phash: str | None = Field(default=None, max_length=32)
+    used_on: date = Field(index=True)  # the slot's day in the schedule's zone
+    used_at: datetime = _aware()  # the slot's nominal time (UTC)

@@ -1,0 +1,6 @@
+"""Platform adapters, their registry and the outbox. Platforms never import the pipeline."""
+
+from influencer.platforms.base import Platform, Published, require_disclosed
+from influencer.platforms.registry import names, platform_class
+
+__all__ = ["Platform", "Published", "names", "platform_class", "require_disclosed"]

@@ -1,0 +1,98 @@
+"""The platform seam: one class per platform, which mostly declares.
+
+An adapter names its ``PlatformSpec`` (limits as data, from ``config/platforms.py``), says how a
+labelled post becomes the platform's request (``build_request``) and how to send it (``send``).
+``publish`` is the same for every adapter and is not to be overridden: it accepts only a
+``LabeledPost`` and refuses a request that dropped the label, the alt texts or the native AI
+flag before anything is sent. Retries and rate limits live outside adapters.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, final
+
+from influencer.config.platforms import PlatformSpec
+from influencer.disclosure import LabeledPost
+from influencer.errors import DisclosureError, PlatformError
+
+
+@dataclass(frozen=True)
+class Published:
+    platform: str
+    post_id: str
+    platform_id: str
+    url: str | None
+    mode: str  # live | dry
+    published_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _flag_set(value: Any, name: str) -> bool:
+    if isinstance(value, dict):
+        if value.get(name) in (True, "true"):
+            return True
+        return any(_flag_set(item, name) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_flag_set(item, name) for item in value)
+    return False
+
+
+def require_disclosed(request: dict[str, Any], post: LabeledPost, spec: PlatformSpec) -> None:
+    """Refuse a request that lost a disclosure layer on its way out of an adapter."""
+    sent = list(_strings(request))
+    problems = []
+    if post.text not in sent:
+        problems.append("the labelled caption is not in the request")
+    if spec.alt_text_limit is not None:
+        problems += [f"alt text {i + 1} is not in the request"
+                     for i, alt in enumerate(post.alt_texts) if alt not in sent]
+    if spec.native_ai_flag and not _flag_set(request, spec.native_ai_flag):
+        problems.append(f"the request does not set {spec.native_ai_flag}")
+    if problems:
+        raise DisclosureError(f"post {post.post_id} refused for {spec.name}: " + "; ".join(problems))
+
+
+class Platform(ABC):
+    """Base of every adapter. Subclasses declare ``name`` and ``spec`` and implement the rest."""
+
+    name: ClassVar[str]
+    spec: ClassVar[PlatformSpec]
+
+    @classmethod
+    @abstractmethod
+    def build_request(cls, post: LabeledPost) -> dict[str, Any]:
+        """The payload this platform is sent for ``post`` (media ids as placeholders)."""
+
+    @abstractmethod
+    def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
+        """Upload the images and create the post; raise PlatformError subclasses on failure."""
+
+    def delete(self, published: Published) -> None:
+        raise PlatformError(f"{self.name}: deleting is not supported")
+
+    def verify(self) -> str:
+        """Check the credentials work; return the account the adapter would post as."""
+        raise PlatformError(f"{self.name}: verifying is not supported")
+
+    @final
+    def publish(self, post: LabeledPost) -> Published:
+        if not isinstance(post, LabeledPost):
+            raise DisclosureError(f"{self.name} accepts only a LabeledPost, got {type(post).__name__}")
+        request = self.build_request(post)
+        require_disclosed(request, post, self.spec)
+        return self.send(post, request)
