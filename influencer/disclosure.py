@@ -4,7 +4,7 @@ Every layer of DESIGN.md's disclosure table that applies to the target platform 
 then checked:
 
     visible label   the persona's wording in the caption, at its start or end, never trimmed
-    paid            "#ad" at the start of the caption when the campaign is paid
+    paid            "#ad" right after the label when the campaign is paid
     alt text        each image's alt text begins with the label (platforms that take alt text)
     native flag     X ``made_with_ai``, Instagram ``is_ai_generated`` (and X ``paid_partnership``)
     XMP             every image file carries the IPTC DigitalSourceType of the persona's imagery
@@ -27,13 +27,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from influencer.captions.fitting import AD_TAG, compose, disclosure_block
 from influencer.config.persona import Persona
 from influencer.config.platforms import PlatformSpec
 from influencer.errors import DisclosureError
 
 _KEY = secrets.token_bytes(32)
-AD_TAG = "#ad"
-LABEL_JOIN = " · "
 C2PA_MARKER = b"c2pa"
 
 
@@ -115,12 +114,13 @@ def _seal(post: LabeledPost) -> str:
 
 def _missing_layers(post: LabeledPost) -> list[str]:
     problems = []
+    block = disclosure_block(post.label, post.paid)  # the label, then #ad when paid
     if not post.label.strip():
         problems.append("the disclosure label is empty")
-    elif post.label_position == "start" and not post.text.startswith(post.label):
-        problems.append(f"caption does not start with the label {post.label!r}")
-    elif post.label_position == "end" and not post.text.endswith(post.label):
-        problems.append(f"caption does not end with the label {post.label!r}")
+    elif post.label_position == "start" and not post.text.startswith(block):
+        problems.append(f"caption does not start with {block!r}")
+    elif post.label_position == "end" and not post.text.endswith(block):
+        problems.append(f"caption does not end with {block!r}")
     if post.paid and AD_TAG not in post.text.split():
         problems.append("paid campaign without #ad in the caption")
     flags = dict(post.flags)
@@ -136,19 +136,6 @@ def _missing_layers(post: LabeledPost) -> list[str]:
         if post.require_c2pa and not image.c2pa:
             problems.append(f"{image.path.name} has no C2PA manifest")
     return problems
-
-
-def compose_text(body: str, hashtags: Sequence[str], label: str, position: str, paid: bool) -> str:
-    """The caption as published: label, #ad, body, hashtags; the label never trimmed."""
-    tags = [t for t in hashtags if t.lower() != AD_TAG]
-    core = body.strip()
-    if tags:
-        core = f"{core}\n\n{' '.join(tags)}" if core else " ".join(tags)
-    if paid:
-        core = f"{AD_TAG} {core}"
-    if position == "end":
-        return f"{core}\n\n{label}"
-    return f"{label}{LABEL_JOIN}{core}"
 
 
 def labeled_alt(alt: str, label: str) -> str:
@@ -188,8 +175,8 @@ def label(draft: Draft, persona: Persona, spec: PlatformSpec, *, require_c2pa: b
     fields: dict[str, Any] = {
         "post_id": draft.post_id, "persona": draft.persona, "schedule": draft.schedule,
         "platform": draft.platform, "slot_at": draft.slot_at, "publish_at": draft.publish_at,
-        "text": compose_text(draft.body, draft.hashtags, text_label, persona.disclosure.position,
-                             draft.paid),
+        "text": compose(draft.body, draft.hashtags, text_label, persona.disclosure.position,
+                        draft.paid),
         "label": text_label, "label_position": persona.disclosure.position, "paid": draft.paid,
         "images": images, "flags": tuple(sorted(flags.items())), "writer": draft.writer,
         "require_alt_label": takes_alt, "native_flag": spec.native_ai_flag,

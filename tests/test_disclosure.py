@@ -55,7 +55,7 @@ def test_every_registered_platform_is_covered() -> None:
 def test_each_platform_gets_every_layer_that_applies(tmp_path: Path, ava: Persona, platform: str) -> None:
     adapter = platform_class(platform)
     post = label(draft(rendered(tmp_path), platform, paid=True), ava, adapter.spec)
-    assert post.text.startswith("AI-generated · #ad Layering season")
+    assert post.text.startswith("AI-generated #ad\n\nLayering season")
     assert post.text.endswith("#NorthlightTwin #knitwear")
     assert post.alt_texts == ["AI-generated: A rust knit sweater by birches."]
     flags = post.flag_map
@@ -101,7 +101,7 @@ class DropsTheLabel(XPlatform):
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
         request = super().build_request(post)
-        request["tweet"]["text"] = post.text.replace(post.label, "").lstrip(" ·")
+        request["tweet"]["text"] = post.text.replace(post.label, "").lstrip()
         return request
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
@@ -148,10 +148,10 @@ def test_copies_and_mutations_cannot_shed_a_layer(tmp_path: Path, ava: Persona) 
     post = label(draft(rendered(tmp_path)), ava, BUILTIN_SPECS["x"])
     with pytest.raises(dataclasses.FrozenInstanceError):
         post.text = "no label"  # type: ignore[misc]
-    with pytest.raises(DisclosureError, match="does not start with the label"):
+    with pytest.raises(DisclosureError, match="does not start with 'AI-generated'"):
         dataclasses.replace(post, text="Layering season, unlabelled.")
     with pytest.raises(DisclosureError, match="not made by the disclosure step"):
-        dataclasses.replace(post, text="AI-generated · something never previewed")
+        dataclasses.replace(post, text="AI-generated\n\nsomething never previewed")
     with pytest.raises(DisclosureError, match="native AI flag made_with_ai is not set"):
         dataclasses.replace(post, flags=(("made_with_ai", False),))
     with pytest.raises(AttributeError):
@@ -178,6 +178,6 @@ def test_label_at_the_end_and_in_the_post_language(tmp_path: Path, workspace: Pa
     noor = load_workspace(workspace).personas["noor"]
     base = draft(rendered(tmp_path), "instagram", paid=True)
     post = label(dataclasses.replace(base, persona="noor", language="fr"), noor, BUILTIN_SPECS["instagram"])
-    assert post.text.startswith("#ad Layering")
-    assert post.text.endswith("\n\nGénéré par IA")
+    assert post.text.startswith("Layering")
+    assert post.text.endswith("#knitwear\n\nGénéré par IA #ad")
     assert post.alt_texts[0].startswith("Généré par IA: ")
