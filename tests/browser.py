@@ -39,7 +39,7 @@ def recording_proxy() -> Iterator[tuple[int, Recorder]]:
             self.send_response(403)
             self.end_headers()
 
-        do_GET = do_POST = do_CONNECT = do_HEAD = _refuse  # noqa: N815
+        do_GET = do_POST = do_CONNECT = do_HEAD = _refuse
 
         def log_message(self, *args: object) -> None:
             pass

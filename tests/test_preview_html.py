@@ -46,5 +46,5 @@ def test_page_in_chromium(tmp_path: Path) -> None:
     bodies = re.findall(r"<article.*?</article>", dom, re.S)
     assert all('<div class="caption">AI-generated' in body for body in bodies)
     assert len(re.findall(r'<img class="photo" data-sha="\w+" alt="[^"]*" src="data:image/jpeg', dom)) == 4
-    assert [d for d in re.findall(r"<h2>([\d-]+)</h2>", dom)] == ["2026-12-01", "2026-12-02", "2026-12-03"]
+    assert list(re.findall(r"<h2>([\d-]+)</h2>", dom)) == ["2026-12-01", "2026-12-02", "2026-12-03"]
     assert (tmp_path / "preview.png").stat().st_size > 10_000

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import regex  # type: ignore[import-untyped, unused-ignore]
 
@@ -161,19 +161,3 @@ def _longest(count: int, build: Callable[[int], str], accepts: Callable[[str], b
 
 def _noted(before: Caption, after: Caption, note: str) -> Caption:
     return after if after == before else replace(after, notes=(*after.notes, note))
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A caption's length against its limit, for reports and warnings."""
-
-    length: int
-    limit: int
-
-    @property
-    def over(self) -> int:
-        return max(0, self.length - self.limit)
-
-
-def measured(caption: Caption, request: CaptionRequest) -> Measured:
-    return Measured(length_of(caption, request), request.limit)

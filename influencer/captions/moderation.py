@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from openai import AsyncOpenAI
 
 from influencer.captions.model import ImageInput
-from influencer.captions.openai_writer import OpenAIClients, api_key
+from influencer.captions.openai_writer import OpenAIClients, api_key, unreadable_answers
 from influencer.captions.retry import RetryPolicy
 from influencer.captions.throttle import RequestGate
 from influencer.config.settings import ModerationSettings
@@ -62,7 +62,7 @@ class OpenAIModeration:
         parts += [{"type": "image_url", "image_url": {"url": i.data_url()}} for i in images]
 
         async def attempt() -> ModerationVerdict:
-            async with self.gate:
+            async with self.gate, unreadable_answers():
                 answer = await self.client.moderations.create(model=self.model, input=parts)
             return _verdict(answer.results)
 

@@ -11,10 +11,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, omit
+from openai.types.chat import (
+    ChatCompletionContentPartParam,
+    ChatCompletionMessageParam,
+    ChatCompletionSystemMessageParam,
+    ChatCompletionUserMessageParam,
+)
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from influencer.captions.model import Caption, CaptionRequest
@@ -29,7 +37,7 @@ from influencer.errors import CredentialError, WriterReplyInvalid
 DEFAULT_MODEL = "gpt-4.1-mini"
 OPENAI_HOST = "api.openai.com"
 NO_KEY = "no-key"  # local servers take no key, but the SDK insists on a string
-RESPONSE_FORMAT: dict[str, Any] = {
+RESPONSE_FORMAT: ResponseFormatJSONSchema = {
     "type": "json_schema",
     "json_schema": {
         "name": "caption",
@@ -115,11 +123,10 @@ class OpenAIWriter:
         messages = _messages(prompt, request)
 
         async def attempt() -> WriterReply:
-            async with self.gate:
+            async with self.gate, unreadable_answers():
                 completion = await self.client.chat.completions.create(
                     model=self.model, messages=messages, response_format=RESPONSE_FORMAT,
-                    **({"temperature": self.temperature} if self.temperature is not None else {}),
-                )
+                    temperature=omit if self.temperature is None else self.temperature)
             return parse_reply(completion.choices[0].message.content if completion.choices
                                else None)
 
@@ -130,11 +137,23 @@ class OpenAIWriter:
                        prompt_sha256=prompt.sha256)
 
 
-def _messages(prompt: Prompt, request: CaptionRequest) -> list[Any]:
-    content: list[dict[str, Any]] = [{"type": "text", "text": prompt.user}]
+def _messages(prompt: Prompt, request: CaptionRequest) -> list[ChatCompletionMessageParam]:
+    content: list[ChatCompletionContentPartParam] = [{"type": "text", "text": prompt.user}]
     content += [{"type": "image_url", "image_url": {"url": image.data_url()}}
                 for image in request.images]
-    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": content}]
+    system: ChatCompletionSystemMessageParam = {"role": "system", "content": prompt.system}
+    user: ChatCompletionUserMessageParam = {"role": "user", "content": content}
+    return [system, user]
+
+
+@asynccontextmanager
+async def unreadable_answers() -> AsyncIterator[None]:
+    """The SDK lets a body that is not JSON escape as a bare ValueError: make it a (retried)
+    ``WriterReplyInvalid``."""
+    try:
+        yield
+    except ValueError as exc:
+        raise WriterReplyInvalid(f"the server's answer is not JSON: {exc}") from None
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)

@@ -98,7 +98,7 @@ class PromptTemplates:
             raise PromptTemplateError(f"{name}: unsafe template: {exc}") from None
         except jinja2.TemplateError as exc:
             raise PromptTemplateError(f"{name}: cannot render: {exc}") from None
-        except Exception as exc:  # noqa: BLE001 - a template's own bug (1/0, bad filter use)
+        except Exception as exc:
             raise PromptTemplateError(f"{name}: cannot render: {type(exc).__name__}: {exc}") \
                 from None
         return Prompt(system=parts[0], user=parts[1])

@@ -65,7 +65,7 @@ class RetryPolicy:
             if asked > self.max_wait:
                 return None
             return asked + min(1.0, asked * self.jitter) * self.rand()
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return backoff * (1 - self.jitter + 2 * self.jitter * self.rand())
 
 
@@ -79,10 +79,8 @@ def retryable(exc: BaseException) -> bool:
 def retry_after(exc: BaseException, now: datetime) -> float | None:
     """The wait the server asked for, in seconds, if it asked."""
     response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    return parse_retry_after(headers, now)
+    headers: Mapping[str, str] | None = getattr(response, "headers", None)
+    return None if headers is None else parse_retry_after(headers, now)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime) -> float | None:

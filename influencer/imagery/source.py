@@ -88,7 +88,7 @@ def orientation(im: Image.Image) -> int:
     """The EXIF orientation (1–8); 1 when absent or unreadable."""
     try:
         value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - broken EXIF must not stop an image: ignore it
+    except Exception:  # broken EXIF must not stop an image: it is ignored
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 

@@ -8,7 +8,7 @@ may write a simple property: as an element or as an attribute of ``rdf:Descripti
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET  # noqa: S405 - DTDs are refused before parsing, see below
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -46,8 +46,12 @@ def build_xmp(digital_source_type: str, description: str, credit: str, rights: s
     xmlns:photoshop="{PHOTOSHOP}"
     xmlns:xmp="{XMP}">
    <Iptc4xmpExt:DigitalSourceType>{escape(digital_source_type)}</Iptc4xmpExt:DigitalSourceType>
-   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(description)}</rdf:li></rdf:Alt></dc:description>
-   <dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{escape(rights)}</rdf:li></rdf:Alt></dc:rights>
+   <dc:description>
+    <rdf:Alt><rdf:li xml:lang="x-default">{escape(description)}</rdf:li></rdf:Alt>
+   </dc:description>
+   <dc:rights>
+    <rdf:Alt><rdf:li xml:lang="x-default">{escape(rights)}</rdf:li></rdf:Alt>
+   </dc:rights>
    <photoshop:Credit>{escape(credit)}</photoshop:Credit>
    <xmp:CreatorTool>influencer {escape(__version__)}</xmp:CreatorTool>
   </rdf:Description>

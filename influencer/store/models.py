@@ -100,7 +100,8 @@ class Post(SQLModel, table=True):
     mode: str = Field(default="live", max_length=8)  # live | dry
     status: PostStatus = Field(default=PostStatus.planned, sa_type=String(16))
     reason: str | None = Field(default=None, sa_type=Text)  # why skipped / held / failed
-    text: str | None = Field(default=None, sa_type=Text)
+    text: str | None = Field(default=None, sa_type=Text)  # as published: label, body, hashtags
+    body: str | None = Field(default=None, sa_type=Text)  # the writer's caption, before labelling
     alt_texts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     flags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,212 @@
+"""Choosing a slot's images from a twin's library, and recording what was used.
+
+The rules, applied in this order, each of which may empty the set (the reason then names
+it, and no image is chosen: a post is never filled with a wrong one):
+
+1. present images of the persona (not ``missing``; one per content hash);
+2. tagged with every tag of the schedule;
+3. not ``do_not_use``;
+4. not used on the same platform within ``reuse_after_days`` of the slot's day, before or
+   after (drafts are made ahead, so a later slot may already hold an image);
+5. not the same as, nor a near-duplicate of, an image another twin uses that day.
+
+What remains is ordered least recently used first (never used before all), ties broken by a
+hash of the slot's identity and the image: the same slot always gets the same images, and
+different slots spread over equally fresh ones. A carousel takes ``per_post`` images that are
+not near-duplicates of each other.
+
+A "day" is the slot's date in the schedule's time zone. Two images are near-duplicates when
+their 64-bit perceptual hashes (DCT pHash) differ in at most ``NEAR_DUPLICATE_DISTANCE`` bits:
+re-encodes, resizes, small crops and colour tweaks of one picture stay well under it, while
+different pictures rarely come closer than about 20 bits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import imagehash
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from influencer.store.models import ImageAsset, ImageUse
+
+if TYPE_CHECKING:
+    from influencer.config import Persona, Schedule
+
+NEAR_DUPLICATE_DISTANCE = 8
+NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen images, or the reason none could be chosen."""
+
+    images: tuple[ImageAsset, ...]
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    persona: str
+    sha256: str
+    phash: str | None
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def select_images(session: Session, persona: Persona, schedule: Schedule, platform: str,
+                  slot_at: datetime) -> Selection:
+    """Images for the slot (schedule, platform, nominal time ``slot_at``)."""
+    choice, day = schedule.images, local_day(slot_at, schedule.timezone)
+    tags = sorted({tag.lower() for tag in choice.tags})
+    noun = _noun(tags)
+    assets = _library(session, persona.id)
+    if not assets:
+        return Selection((), f"no images in the library of {persona.id} "
+                             f"(run: influencer images scan {persona.id})")
+    tagged = [a for a in assets if set(tags) <= set(a.tags)]
+    if not tagged:
+        return Selection((), f"no image tagged {' and '.join(tags)}")
+    usable = [a for a in tagged if not a.do_not_use]
+    if not usable:
+        return Selection((), f"{_all(len(tagged), noun)} marked do_not_use")
+    recent = _recent(session, persona.id, platform, day, choice.reuse_after_days)
+    fresh = [a for a in usable if a.sha256 not in recent]
+    if not fresh:
+        return Selection((), f"{_all(len(usable), noun)} used on {platform} within "
+                             f"{choice.reuse_after_days} days of {day}")
+    others = _other_twins(session, persona.id, day)
+    apart = [a for a in fresh if not any(_alike(a.sha256, a.phash, o.sha256, o.phash)
+                                         for o in others)]
+    if not apart:
+        names = ", ".join(sorted({o.persona for o in others}))
+        return Selection((), f"{_all(len(fresh), noun)} same as or near-duplicate of an image "
+                             f"another twin ({names}) uses on {day}")
+    slot = f"{schedule.id}|{platform}|{slot_at.astimezone(UTC).isoformat()}"
+    chosen = _distinct(_least_recent_first(session, persona.id, slot, apart), choice.per_post)
+    if len(chosen) < choice.per_post:
+        return Selection((), f"only {len(chosen)} distinct {noun[1]} qualify, "
+                             f"{choice.per_post} needed per post")
+    return Selection(tuple(chosen))
+
+
+def _least_recent_first(session: Session, persona_id: str, slot: str,
+                        assets: list[ImageAsset]) -> list[ImageAsset]:
+    """Never used first, then by last use; ties by a hash of the slot and the image."""
+    last = _last_used(session, persona_id)
+    return sorted(assets, key=lambda a: (last.get(a.sha256, NEVER), _tie(slot, a.sha256)))
+
+
+def _noun(tags: list[str]) -> tuple[str, str]:
+    """Singular and plural: "autumn image(s)", or "image(s) tagged autumn and city"."""
+    if len(tags) == 1:
+        return f"{tags[0]} image", f"{tags[0]} images"
+    tagged = f" tagged {' and '.join(tags)}" if tags else ""
+    return f"image{tagged}", f"images{tagged}"
+
+
+def _all(count: int, noun: tuple[str, str]) -> str:
+    return f"the only {noun[0]}" if count == 1 else f"all {count} {noun[1]}"
+
+
+def _library(session: Session, persona_id: str) -> list[ImageAsset]:
+    query = (select(ImageAsset)
+             .where(ImageAsset.persona == persona_id, col(ImageAsset.missing).is_(False))
+             .order_by(col(ImageAsset.path)))
+    unique: dict[str, ImageAsset] = {}
+    for asset in session.exec(query):
+        unique.setdefault(asset.sha256, asset)  # the same picture twice counts once
+    return list(unique.values())
+
+
+def _recent(session: Session, persona_id: str, platform: str, day: date, days: int) -> set[str]:
+    if days <= 0:
+        return set()
+    window = timedelta(days=days - 1)
+    query = select(ImageUse.sha256).where(
+        ImageUse.persona == persona_id, ImageUse.platform == platform,
+        col(ImageUse.used_on) >= day - window, col(ImageUse.used_on) <= day + window)
+    return set(session.exec(query))
+
+
+def _other_twins(session: Session, persona_id: str, day: date) -> list[_Seen]:
+    query = select(ImageUse.persona, ImageUse.sha256, ImageUse.phash).where(
+        ImageUse.used_on == day, ImageUse.persona != persona_id)
+    return [_Seen(p, s, h) for p, s, h in session.exec(query)]
+
+
+def _last_used(session: Session, persona_id: str) -> dict[str, datetime]:
+    query = (select(ImageUse.sha256, func.max(ImageUse.used_at))
+             .where(ImageUse.persona == persona_id).group_by(col(ImageUse.sha256)))
+    return {sha: _aware(at) for sha, at in session.exec(query) if at is not None}
+
+
+def _aware(moment: datetime) -> datetime:
+    # func.max() bypasses the column type, so SQLite hands back a naive UTC time (or text).
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _tie(slot: str, sha256: str) -> str:
+    return hashlib.sha256(f"{slot}|{sha256}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _hash(hex_phash: str) -> imagehash.ImageHash:
+    return imagehash.hex_to_hash(hex_phash)
+
+
+def _alike(sha_a: str, phash_a: str | None, sha_b: str, phash_b: str | None) -> bool:
+    """The same picture, or a near-duplicate of it (see NEAR_DUPLICATE_DISTANCE)."""
+    if sha_a == sha_b:
+        return True
+    if not phash_a or not phash_b:
+        return False
+    return bool(_hash(phash_a) - _hash(phash_b) <= NEAR_DUPLICATE_DISTANCE)
+
+
+def _distinct(ordered: Iterable[ImageAsset], wanted: int) -> list[ImageAsset]:
+    chosen: list[ImageAsset] = []
+    for asset in ordered:
+        if len(chosen) == wanted:
+            break
+        if not any(_alike(asset.sha256, asset.phash, c.sha256, c.phash) for c in chosen):
+            chosen.append(asset)
+    return chosen
+
+
+def record_uses(session: Session, post_id: str, persona_id: str, platform: str,
+                images: Sequence[ImageAsset], slot_at: datetime,
+                zone: str = "UTC") -> list[ImageUse]:
+    """Record that ``post_id`` uses ``images`` (replacing what it used before).
+
+    Runs in the caller's transaction, so a draft and its image uses commit together.
+    """
+    release_uses(session, post_id)
+    uses = [ImageUse(post_id=post_id, persona=persona_id, platform=platform, position=index,
+                     sha256=image.sha256, phash=image.phash, used_on=local_day(slot_at, zone),
+                     used_at=slot_at.astimezone(UTC))
+            for index, image in enumerate(images)]
+    session.add_all(uses)
+    session.flush()
+    return uses
+
+
+def release_uses(session: Session, post_id: str) -> int:
+    """Forget the images ``post_id`` used (a redraft or cancel); how many were released."""
+    result = session.exec(delete(ImageUse).where(col(ImageUse.post_id) == post_id))
+    return int(result.rowcount or 0)

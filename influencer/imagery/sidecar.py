@@ -1,0 +1,66 @@
+"""The optional sidecar beside an image: ``<image stem>.yaml`` with tags, alt, focal point.
+
+It is validated like every workspace file: unknown keys are errors, and each problem names
+the sidecar, its line and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from influencer.config.fields import Strict, Text
+from influencer.config.source import line_of, load_yaml, plain
+from influencer.config.validation import validate
+from influencer.errors import BadImage
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+SIDECAR_SUFFIXES = (".yaml", ".yml")
+
+
+class Sidecar(Strict):
+    tags: list[Text] = Field(default_factory=list)  # lower-cased; a schedule's tags must all match
+    alt: Text | None = None  # describes the image; the disclosure label is added before it
+    focal: tuple[Share, Share] | None = None  # x, y as shares of width and height (0–1)
+    do_not_use: bool = False  # kept in the library, never selected
+
+    @field_validator("tags")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return sorted({tag.lower() for tag in value})
+
+
+def sidecar_path(image: Path) -> Path | None:
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = image.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_sidecar(image: Path, root: Path) -> Sidecar:
+    """The image's sidecar (defaults when it has none); BadImage lists every problem, each
+    with the sidecar's path relative to the workspace ``root``, its line and field."""
+    path = sidecar_path(image)
+    if path is None:
+        return Sidecar()
+    shown = shown_path(path, root)
+    doc, issue = load_yaml(path, shown)
+    if doc is None:
+        if issue is not None and issue.message == "file is empty":
+            return Sidecar()
+        raise BadImage(f"sidecar {issue}")
+    sidecar, issues = validate(Sidecar, plain(doc.data), shown, lambda loc: line_of(doc.data, loc))
+    if sidecar is None:
+        raise BadImage("sidecar " + "; ".join(str(i) for i in issues))
+    return sidecar
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to the workspace root (POSIX style), or whole when outside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
