@@ -17,6 +17,9 @@
     │   └── CaptionDoesNotFit       not even the disclosure label fits the platform's limit
     ├── DisclosureError             a post lacks an AI-disclosure layer: it cannot be published
     └── PlatformError               a platform adapter could not do what was asked
+        ├── RetryableError          rate limit, 5xx, refused before sending: try again later
+        ├── PermanentError          auth or validation: the platform's own message, no retry
+        └── UnknownOutcome          sent, but no answer: never retried blindly
 
 A caption that breaks the persona's rules is not an error: it comes back as a held result.
 
@@ -130,3 +133,19 @@ class DisclosureError(InfluencerError):
 
 class PlatformError(InfluencerError):
     """A platform adapter could not publish, delete or verify; the message says why."""
+
+
+class RetryableError(PlatformError):
+    """Nothing was published and trying again later may work (429, 5xx, connection refused)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after  # seconds the platform asked us to wait, if it said
+        super().__init__(message)
+
+
+class PermanentError(PlatformError):
+    """The platform refused the request for good (auth, validation); carries its own message."""
+
+
+class UnknownOutcome(PlatformError):
+    """The request was sent but its outcome is unknown (timeout, broken connection after send)."""

@@ -18,6 +18,7 @@ from influencer.config.persona import Persona
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
 from influencer.errors import DisclosureError
 from influencer.platforms import Published, names, platform_class
+from influencer.platforms.base import AccountContext
 from influencer.platforms.outbox import outbox_for
 from influencer.platforms.x import XPlatform
 
@@ -95,6 +96,10 @@ def test_the_outbox_stands_in_for_every_platform(tmp_path: Path, ava: Persona, p
     assert len(list((tmp_path / "outbox" / "ava" / platform).iterdir())) == 1
 
 
+ACCOUNT = AccountContext(persona="ava", platform="x", handle="@ava_twin", credentials="env:AVA_X",
+                         root=Path("."), state_dir=Path(".influencer"))
+
+
 class DropsTheLabel(XPlatform):
     sent: ClassVar[list[Any]] = []
 
@@ -134,14 +139,14 @@ def test_a_broken_adapter_is_refused_before_sending(tmp_path: Path, ava: Persona
                                                     adapter: type[DropsTheLabel], reason: str) -> None:
     post = label(draft(rendered(tmp_path)), ava, BUILTIN_SPECS["x"])
     with pytest.raises(DisclosureError, match=reason):
-        adapter().publish(post)
+        adapter(ACCOUNT).publish(post)
     assert adapter.sent == []
 
 
 def test_publish_accepts_only_a_labeled_post(tmp_path: Path) -> None:
     unlabeled = draft(rendered(tmp_path))
     with pytest.raises(DisclosureError, match="accepts only a LabeledPost, got Draft"):
-        DropsTheLabel().publish(unlabeled)  # type: ignore[arg-type]
+        DropsTheLabel(ACCOUNT).publish(unlabeled)  # type: ignore[arg-type]
 
 
 def test_copies_and_mutations_cannot_shed_a_layer(tmp_path: Path, ava: Persona) -> None:

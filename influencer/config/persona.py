@@ -102,6 +102,8 @@ class Account(Strict):
     handle: Text
     credentials: CredentialRef
     live: bool = False  # publish for real only when true; otherwise to the outbox
+    base_url: HttpUrl | None = None  # API base: Mastodon instance, Bluesky PDS, X or Graph API host
+    user_id: Text | None = None  # Instagram: the professional account's IG user id
 
 
 class Persona(Strict):

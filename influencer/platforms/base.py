@@ -13,8 +13,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar, final
 
+from influencer.config.credentials import Secret, resolve
 from influencer.config.platforms import PlatformSpec
 from influencer.disclosure import LabeledPost
 from influencer.errors import DisclosureError, PlatformError
@@ -67,11 +69,32 @@ def require_disclosed(request: dict[str, Any], post: LabeledPost, spec: Platform
         raise DisclosureError(f"post {post.post_id} refused for {spec.name}: " + "; ".join(problems))
 
 
+@dataclass(frozen=True)
+class AccountContext:
+    """What an adapter is given to post as one account. The secret is resolved on demand."""
+
+    persona: str
+    platform: str
+    handle: str
+    credentials: str  # the reference (env:NAME / file:PATH#KEY), never the secret
+    root: Path  # workspace root: file: references resolve from here
+    state_dir: Path  # .influencer/: sessions and caches an adapter may keep
+    base_url: str | None = None
+    user_id: str | None = None
+    timeout: float = 30.0  # seconds per HTTP request
+
+    def secret(self) -> Secret:
+        return resolve(self.credentials, self.root)
+
+
 class Platform(ABC):
     """Base of every adapter. Subclasses declare ``name`` and ``spec`` and implement the rest."""
 
     name: ClassVar[str]
     spec: ClassVar[PlatformSpec]
+
+    def __init__(self, account: AccountContext) -> None:
+        self.account = account
 
     @classmethod
     @abstractmethod
