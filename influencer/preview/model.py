@@ -24,6 +24,7 @@ class PreviewItem:
     length: int = 0  # caption length in the platform's unit
     limit: int = 0
     image_paths: list[Path] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the library files the images came from
 
     def as_json(self) -> dict[str, Any]:
         return {**{key: self.post.get(key) for key in POST_JSON_KEYS}, "status": self.status,

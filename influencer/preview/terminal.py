@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -34,7 +36,7 @@ def render_table(items: list[PreviewItem], console: Console, title: str) -> None
                    "warnings"):
         table.add_column(column, overflow="fold")
     for item in items:
-        images = ", ".join(i["file"] for i in item.post.get("images") or []) or "—"
+        images = ", ".join(Path(p).name for p in item.sources) or "—"
         status = Text(item.status + (" (stale)" if item.stale else ""),
                       style=STATUS_STYLE.get(item.status, ""))
         table.add_row(item.local_time, item.post["persona"], item.post["platform"], images,

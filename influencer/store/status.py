@@ -41,7 +41,8 @@ TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
     S.held: frozenset({S.drafted, S.approved, *_BEFORE_PUBLISHING}),
     S.failed: frozenset({S.approved, S.drafted, S.cancelled}),
     S.unconfirmed: frozenset({S.published, S.approved, S.failed}),
-    S.skipped: frozenset({S.drafted}),
+    # a redraft of a skipped slot (its images may be back, its rights renewed)
+    S.skipped: frozenset({S.drafted, S.held}),
     S.published: frozenset({S.deleted}),
     S.cancelled: frozenset(),
     S.deleted: frozenset(),

@@ -1,0 +1,41 @@
+"""The ``influencer`` command: argument parsing and printing only.
+
+Every command calls one function elsewhere and prints what it returns. Heavy libraries are
+imported inside commands, so ``influencer --help`` stays fast.
+
+Exit codes (the same for every command):
+
+    0  success
+    1  the command ran and found problems (check found errors, a post could not be drafted)
+    2  usage or configuration error (bad arguments, a workspace file with errors)
+    3  the work could not be done: the database or another service is unreachable
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from influencer.cli import images, posts, workspace  # noqa: F401  (registers the commands)
+from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_UNAVAILABLE, EXIT_USAGE, app
+from influencer.errors import ConfigError, InfluencerError, StoreError
+
+__all__ = ["EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNAVAILABLE", "EXIT_USAGE", "app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into messages and exit codes."""
+    try:
+        app()
+    except ConfigError as exc:
+        for issue in exc.issues:
+            typer.echo(str(issue), err=True)
+        typer.echo(f"✗ {len(exc.issues)} problem(s); run `influencer check` for details", err=True)
+        sys.exit(EXIT_USAGE)
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    except InfluencerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

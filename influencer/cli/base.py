@@ -1,0 +1,72 @@
+"""Shared pieces of the command line: the app, global options, output helpers, exit codes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from influencer import __version__
+
+if TYPE_CHECKING:
+    from influencer.config import Workspace
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="influencer",
+    help="Run virtual influencers built on the digital twins of real models: every post in the "
+    "twin's voice, labelled as AI-generated, within the model's consent.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+
+
+class State:
+    workspace: str | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"influencer {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    workspace: Annotated[str | None, typer.Option(
+        "--workspace", "-w", metavar="PATH",
+        help="The workspace folder (holding personas/ and schedules/). Default: INFLUENCER_HOME, "
+        "else the current folder or the nearest one above it that has them.")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    State.workspace = workspace
+
+
+def workspace() -> Workspace:
+    from influencer.config import open_workspace
+
+    return open_workspace(State.workspace)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+

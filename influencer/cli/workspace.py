@@ -1,0 +1,100 @@
+"""Commands about the workspace itself: check, personas, schedules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, print_json, table, workspace
+
+personas_app = typer.Typer(help="List the twins (personas) or scaffold a new one.",
+                           invoke_without_command=True, no_args_is_help=False)
+app.add_typer(personas_app, name="personas")
+
+
+@app.command()
+def check(as_json: JsonOption = False) -> None:
+    """Validate every persona, schedule and influencer.toml, and report every problem found.
+
+    Checks fields, cross-file references, cron expressions, time zones, paths and the form of
+    credential references (the secrets themselves need not exist). Each problem is printed as
+    FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
+    """
+    from influencer.config import find_root, load_workspace
+
+    ws = load_workspace(find_root(explicit=State.workspace))
+    files = len({issue.file for issue in ws.issues})
+    if as_json:
+        print_json({
+            "ok": not ws.issues, "workspace": str(ws.root),
+            "personas": sorted(ws.personas), "schedules": sorted(ws.schedules),
+            "issues": [{"file": str(i.file), "line": i.line, "field": i.field,
+                        "message": i.message, "hint": i.hint} for i in ws.issues],
+        })
+    else:
+        for issue in ws.issues:
+            typer.echo(str(issue), err=True)
+        if ws.issues:
+            typer.echo(f"✗ {len(ws.issues)} problem(s) in {files} file(s)", err=True)
+        else:
+            typer.echo(f"✓ {len(ws.personas)} personas, {len(ws.schedules)} schedules: no problems "
+                       f"({ws.root})")
+    raise typer.Exit(EXIT_PROBLEMS if ws.issues else EXIT_OK)
+
+
+@personas_app.callback()
+def personas(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the personas: accounts (live or outbox), rights, images and writer."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from influencer.clock import utcnow
+    from influencer.listings import persona_rows
+
+    rows = persona_rows(workspace(), utcnow().date())
+    if as_json:
+        print_json(rows)
+        return
+    table("Personas", ["id", "name", "twin of", "accounts", "rights", "images", "writer"], [
+        [r["id"], r["name"], r["twin_of"],
+         ", ".join(f"{k}{'' if v['live'] else ' (outbox)'}" for k, v in r["accounts"].items()),
+         f"{r['rights']['state']}, until {r['rights']['expires']}", str(r["images"]), r["writer"]]
+        for r in rows
+    ])
+
+
+@personas_app.command("new")
+def personas_new(
+    persona_id: Annotated[str, typer.Argument(metavar="ID", help="The new persona's id.")],
+    name: Annotated[str | None, typer.Option(help="The twin's display name.")] = None,
+    twin_of: Annotated[str | None, typer.Option(help="The real person the twin is of.")] = None,
+) -> None:
+    """Scaffold personas/ID.yaml (every field commented) and its imagery folder."""
+    from influencer.clock import utcnow
+    from influencer.config import find_root
+    from influencer.config.scaffold import new_persona
+
+    root = find_root(explicit=State.workspace)
+    created = new_persona(root, persona_id, name=name, twin_of=twin_of, today=utcnow().date())
+    for path in created:
+        typer.echo(f"created {path.relative_to(root)}{'/' if path.is_dir() else ''}")
+    typer.echo("next: edit the file, add images, then run: influencer check")
+
+
+@app.command()
+def schedules(as_json: JsonOption = False) -> None:
+    """List the schedules: persona, platforms, when (crontab meaning), zone, approval."""
+    from influencer.listings import schedule_rows
+
+    rows = schedule_rows(workspace())
+    if as_json:
+        print_json(rows)
+        return
+    table("Schedules", ["id", "persona", "platforms", "when", "zone", "approval", "window"], [
+        [r["id"], r["persona"], ", ".join(r["platforms"]),
+         "; ".join(r["cron"] or []) or ", ".join(r["times"] or []), r["timezone"], r["approval"],
+         f"{r['start'] or '…'} – {r['end'] or '…'}"]
+        for r in rows
+    ])
+
+

@@ -1,0 +1,202 @@
+"""Turning planned posts into stored drafts: images chosen and rendered, captions written.
+
+Images are chosen one post at a time, each choice recorded before the next, so two twins never
+get the same image on the same day; captions are then written concurrently (the caption
+drafter bounds concurrency and rate). Each draft is labelled once here, and the labelled text
+is stored: publishing labels the same draft again and refuses if the result differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from influencer.captions import Caption, CaptionDrafter, CaptionRequest, CaptionResult, ImageInput
+from influencer.config import BUILTIN_SPECS, Persona, Schedule
+from influencer.disclosure import Draft, LabeledImage, label
+from influencer.errors import InfluencerError
+from influencer.imagery import RenderedImage, record_uses, release_uses, render_post_images, select_images
+from influencer.pipeline import Context, local_day
+from influencer.store import Post, PostStatus, transition
+from influencer.store.models import ImageAsset
+
+Progress = Callable[[int], None]  # called with how many posts were just finished
+
+
+@dataclass
+class Prepared:
+    """A post whose images are chosen and rendered, waiting for its caption."""
+
+    post: Post
+    persona: Persona
+    schedule: Schedule
+    assets: list[ImageAsset]
+    rendered: list[RenderedImage]
+    request: CaptionRequest
+
+
+def day_refusal(persona: Persona, day: date) -> str | None:
+    rights = persona.rights
+    if rights.revoked:
+        return f"rights revoked for {persona.id}"
+    if day > rights.expires:
+        return f"rights for {persona.id} expired on {rights.expires}"
+    if day < rights.granted:
+        return f"rights for {persona.id} start on {rights.granted}"
+    return None
+
+
+def recent_captions(ctx: Context, persona: str, limit: int = 20) -> tuple[str, ...]:
+    with ctx.session() as session:
+        query = (select(Post.body).where(col(Post.persona) == persona, col(Post.body).is_not(None))
+                 .order_by(col(Post.updated_at).desc()).limit(limit))
+        return tuple(str(body) for body in session.exec(query) if body)
+
+
+def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | str:
+    """Choose and render the post's images; or say why the slot must be skipped."""
+    persona = ctx.ws.personas[post.persona]
+    schedule = ctx.ws.schedules[post.schedule]
+    refusal = day_refusal(persona, local_day(ctx, post))
+    if refusal:
+        return refusal
+    spec = BUILTIN_SPECS[post.platform]
+    with ctx.session() as session:
+        selection = select_images(session, persona, schedule, post.platform, post.slot_at)
+        if not selection.ok:
+            return str(selection.reason)
+        assets = list(selection.images)
+        record_uses(session, post.id, persona.id, post.platform, assets, post.slot_at,
+                    schedule.timezone)
+        session.commit()
+    rendered = render_post_images(ctx.ws, persona, assets, spec)
+    images = tuple(ImageInput(r.path.read_bytes(), r.media_type, tuple(a.tags), a.alt_text,
+                              r.path.name) for r, a in zip(rendered, assets, strict=True))
+    request = CaptionRequest(persona=persona, platform=spec, slot_key=_slot_key(post),
+                             images=images, campaign=schedule.campaign, recent=recent)
+    return Prepared(post, persona, schedule, assets, rendered, request)
+
+
+def _slot_key(post: Post) -> str:
+    return f"{post.schedule}/{post.platform}/{post.slot_at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _labelled_images(prepared: Prepared, caption: Caption) -> list[LabeledImage]:
+    source_type = prepared.persona.imagery.digital_source_type
+    return [LabeledImage(r.path, r.sha256, a.alt_text or caption.alt_text, source_type, r.signed)
+            for r, a in zip(prepared.rendered, prepared.assets, strict=True)]
+
+
+def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
+    post, persona, schedule = prepared.post, prepared.persona, prepared.schedule
+    caption = result.caption
+    with ctx.session() as session:
+        if result.status == "failed" or caption is None:
+            release_uses(session, post.id)
+            session.commit()
+            _note_failure(ctx, post, result.reason)
+            return
+        images = _labelled_images(prepared, caption)
+        draft = Draft(post.id, post.persona, post.schedule, post.platform, post.slot_at,
+                      post.publish_at, caption.text, caption.hashtags, images, caption.writer,
+                      paid=schedule.campaign.paid, language=persona.voice.language)
+        labelled = label(draft, persona, BUILTIN_SPECS[post.platform])
+        changes: dict[str, Any] = {
+            "body": caption.text, "text": labelled.text, "hashtags": list(caption.hashtags),
+            "alt_texts": labelled.alt_texts, "flags": labelled.flag_map,
+            "images": [_image_entry(image, r, a, caption.alt_text)
+                       for image, r, a in zip(labelled.images, prepared.rendered,
+                                              prepared.assets, strict=True)],
+            "writer": caption.writer, "model": caption.model, "prompt_hash": caption.prompt_sha256,
+            "persona_hash": ctx.ws.sources[f"persona:{persona.id}"].sha256,
+            "schedule_hash": ctx.ws.sources[f"schedule:{schedule.id}"].sha256, "last_error": None,
+        }
+        if result.status == "held":
+            release_uses(session, post.id)
+            session.commit()
+            transition(session, post.id, PostStatus.held, actor=ctx.actor, now=ctx.now(),
+                       reason=result.reason, changes=changes)
+            return
+        transition(session, post.id, PostStatus.drafted, actor=ctx.actor, now=ctx.now(),
+                   changes=changes)
+        if schedule.approval == "auto":
+            transition(session, post.id, PostStatus.approved, actor=ctx.actor, now=ctx.now(),
+                       reason="approval: auto")
+
+
+def _image_entry(image: LabeledImage, rendered: RenderedImage, asset: ImageAsset,
+                 caption_alt: str) -> dict[str, Any]:
+    return {"file": image.path.name, "sha256": image.sha256, "path": str(image.path),
+            "source": asset.path, "source_sha256": rendered.source_sha256,
+            "media_type": rendered.media_type, "width": rendered.width, "height": rendered.height,
+            "alt": asset.alt_text or caption_alt, "signed": rendered.signed}
+
+
+def _note_failure(ctx: Context, post: Post, reason: str) -> None:
+    """A caption that could not be written: the slot stays planned, the reason is kept."""
+    with ctx.session() as session:
+        row = session.get(Post, post.id)
+        if row is not None:
+            row.last_error = reason
+            row.updated_at = ctx.now()
+            session.add(row)
+            session.commit()
+
+
+def _skip(ctx: Context, post: Post, reason: str) -> None:
+    if post.status == PostStatus.skipped:
+        _note_failure(ctx, post, reason)
+        return
+    with ctx.session() as session:
+        transition(session, post.id, PostStatus.skipped, actor=ctx.actor, now=ctx.now(),
+                   reason=reason)
+
+
+def draft_posts(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
+    """Draft ``posts`` (planned, or drafted ones being redrafted); return how many failed."""
+    tick = progress or (lambda n: None)
+    prepared: list[Prepared] = []
+    failures = 0
+    recent: dict[str, tuple[str, ...]] = {}
+    for post in posts:
+        if post.persona not in recent:
+            recent[post.persona] = recent_captions(ctx, post.persona)
+        try:
+            outcome = _prepare(ctx, post, recent[post.persona])
+        except InfluencerError as exc:  # a bad image or config for this post only
+            _note_failure(ctx, post, str(exc))
+            failures += 1
+            tick(1)
+            continue
+        if isinstance(outcome, str):
+            _skip(ctx, post, outcome)
+            tick(1)
+        else:
+            prepared.append(outcome)
+    results = asyncio.run(_write(ctx, [p.request for p in prepared]))
+    for item, result in zip(prepared, results, strict=True):
+        try:
+            _store(ctx, item, result)
+        except InfluencerError as exc:
+            _note_failure(ctx, item.post, str(exc))
+            result = CaptionResult.failed(result.slot_key, exc)
+        failures += result.status == "failed"
+        tick(1)
+    return failures
+
+
+async def _write(ctx: Context, requests: list[CaptionRequest]) -> list[CaptionResult]:
+    if not requests:
+        return []
+    async with CaptionDrafter(ctx.ws.root, ctx.ws.settings) as drafter:
+        return await drafter.write_many(requests)
+
+
+def image_paths(post: Post) -> list[Path]:
+    return [Path(entry["path"]) for entry in post.images if "path" in entry]
