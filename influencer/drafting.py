@@ -21,7 +21,14 @@ from influencer.captions import Caption, CaptionDrafter, CaptionRequest, Caption
 from influencer.config import BUILTIN_SPECS, Persona, Schedule
 from influencer.disclosure import Draft, LabeledImage, label
 from influencer.errors import InfluencerError
-from influencer.imagery import RenderedImage, record_uses, release_uses, render_post_images, select_images
+from influencer.imagery import (
+    RenderedImage,
+    record_uses,
+    release_uses,
+    render_post_images,
+    scan_library,
+    select_images,
+)
 from influencer.pipeline import Context, local_day
 from influencer.store import Post, PostStatus, transition
 from influencer.store.models import ImageAsset
@@ -161,6 +168,8 @@ def _skip(ctx: Context, post: Post, reason: str) -> None:
 def draft_posts(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
     """Draft ``posts`` (planned, or drafted ones being redrafted); return how many failed."""
     tick = progress or (lambda n: None)
+    if posts:  # incremental: only new or changed files are read
+        scan_library(ctx.ws, ctx.engine, show_progress=False)
     prepared: list[Prepared] = []
     failures = 0
     recent: dict[str, tuple[str, ...]] = {}

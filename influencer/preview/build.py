@@ -11,7 +11,6 @@ from influencer.captions import measure
 from influencer.config import BUILTIN_SPECS
 from influencer.drafting import draft_posts
 from influencer.errors import InfluencerError
-from influencer.imagery import scan_library
 from influencer.pipeline import Context, Window, is_stale, materialise, posts_by_id, settle_unapproved
 from influencer.planning import Excluded
 from influencer.platforms import platform_class
@@ -31,7 +30,6 @@ class PreviewResult:
 
 
 def build_preview(ctx: Context, window: Window, progress: ProgressFactory | None = None) -> PreviewResult:
-    scan_library(ctx.ws, ctx.engine, show_progress=False)
     settle_unapproved(ctx)
     planned = materialise(ctx, window)
     todo = [p for p in planned.posts if p.status == PostStatus.planned]
