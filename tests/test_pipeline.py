@@ -105,7 +105,8 @@ def test_approve_by_persona_and_day_then_reject_and_edit(ctx: Context) -> None:
         approve(ctx, [rejected])
     edited = edit_caption(ctx, approved[1], "Wool that outlives the winter.")
     assert edited.status == PostStatus.drafted  # an approved post goes back to drafted
-    assert edited.text is not None and edited.text.startswith("AI-generated\n\nWool that outlives the winter.")
+    assert edited.text is not None
+    assert edited.text.startswith("AI-generated\n\nWool that outlives the winter.")
     assert edited.writer == "person"
 
 
@@ -119,8 +120,8 @@ def test_an_edit_cannot_drop_the_label_or_break_the_rules(ctx: Context) -> None:
     with pytest.raises(InfluencerError, match="claims the twin is human"):
         edit_caption(ctx, edited, "No filter, no AI, just me.")
     with pytest.raises(InfluencerError, match="allows 280"):
-        edit_caption(ctx, [p for p in posts_for(ctx, "ava", None, [PostStatus.drafted])
-                           if p.platform == "x"][0], "word " * 80)
+        edit_caption(ctx, next(p for p in posts_for(ctx, "ava", None, [PostStatus.drafted])
+                           if p.platform == "x"), "word " * 80)
 
 
 def test_reject_with_redraft_drafts_the_slot_again(ctx: Context) -> None:

@@ -114,7 +114,7 @@ class Spec:
     def _check(self, schema: dict[str, Any], value: Any, what: str) -> list[str]:
         validator = self._validator(_absolute(schema), registry=self._registry)
         errors = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
-        return [f"{what}{_at(error.absolute_path)}: {error.message}" for error in errors]
+        return [f"{what}{_at(error.absolute_path)}: {_short(error.message)}" for error in errors]
 
     def _deref(self, node: Any) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
@@ -158,6 +158,10 @@ def _absolute(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_absolute(item) for item in schema]
     return schema
+
+
+def _short(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[:limit] + "…"
 
 
 def _group(name: str) -> str:
