@@ -1,24 +1,67 @@
-"""X: POST /2/tweets with made_with_ai, images via POST /2/media/upload (+ /2/media/metadata)."""
+"""X: images via POST /2/media/upload (+ /2/media/metadata for alt text), then POST /2/tweets.
+
+Credentials: the account's secret (``credentials: env:NAME`` or ``file:PATH``) is a JSON object
+with the four OAuth 1.0a user-context keys of the X app and the account it posts as::
+
+    {"consumer_key": "…", "consumer_secret": "…", "access_token": "…", "access_token_secret": "…"}
+
+tweepy signs every request (OAuth 1.0a) and supplies the error types; it has no v2 media upload
+and cannot send ``made_with_ai``, so the post goes through ``Client.request`` and the upload is
+signed with tweepy's ``OAuth1UserHandler`` on the same ``requests`` session. tweepy hard-codes
+``https://api.twitter.com`` and sets no timeout: a ``Rerouted`` transport adapter mounted on the
+session sends everything to ``account.base_url`` with ``account.timeout``. Its own rate-limit
+waiting is off (``wait_on_rate_limit=False``): one retry policy lives outside the adapters.
+
+X takes no idempotency key. When the outcome of a post is unknown, ``find_published`` looks for
+the post's exact text among the account's recent posts (X shortens links to t.co and escapes
+``&<>``; both are allowed for).
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import hashlib
+import html
+import json
+import mimetypes
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
 
+import requests
+import tweepy
+
+from influencer.clock import Clock
 from influencer.config.platforms import PlatformSpec, X
-from influencer.disclosure import LabeledPost
-from influencer.platforms.base import Platform, Published
-from influencer.platforms.pending import not_yet_live
+from influencer.disclosure import LabeledImage, LabeledPost
+from influencer.errors import CredentialError, DisclosureError, PermanentError, PlatformError, UnknownOutcome
+from influencer.platforms.base import AccountContext, Platform, Published
+from influencer.platforms.http_errors import from_status, from_transport, retry_after
+from influencer.platforms.http_routing import Rerouted
+
+T = TypeVar("T")
+CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+URL = re.compile(r"https?://\S+")
 
 
 class XPlatform(Platform):
     name: ClassVar[str] = "x"
     spec: ClassVar[PlatformSpec] = X
+    api_host: ClassVar[str] = "https://api.twitter.com"  # tweepy's hard-coded host; base_url reroutes
+    lookup_depth: ClassVar[int] = 100  # recent posts find_published searches (the API's maximum)
+
+    def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
+        super().__init__(account)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._client: tweepy.Client | None = None
+        self._me: dict[str, Any] | None = None
 
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
         ids = [f"<media:{n}>" for n in range(1, len(post.images) + 1)]
+        # each entry: the multipart upload, then the POST /2/media/metadata body (id and metadata)
         media = [{"upload": {"file": image.path.name, "media_category": "tweet_image"},
-                  "metadata": {"id": media_id, "alt_text": {"text": image.alt_text}}}
+                  "id": media_id, "metadata": {"alt_text": {"text": image.alt_text}}}
                  for media_id, image in zip(ids, post.images, strict=True)]
         flags = post.flag_map
         tweet = {"text": post.text, "media": {"media_ids": ids},
@@ -27,4 +70,161 @@ class XPlatform(Platform):
         return {"media": media, "tweet": tweet}
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
-        raise not_yet_live(self.spec)
+        ids: dict[str, str] = {}
+        for image, item in zip(post.images, request["media"], strict=True):
+            media_id = self._upload(image, item["upload"]["media_category"])
+            ids[item["id"]] = media_id
+            described = {"id": item["id"], "metadata": item["metadata"]}
+            self._call("describe image", "POST", "/2/media/metadata", _substituted(described, ids))
+        tweet = _substituted(request["tweet"], ids)
+        created = self._call("create post", "POST", "/2/tweets", tweet)
+        post_id = _field(created, "create post", "id", missing=UnknownOutcome)
+        return self._published(post, post_id, {"media_ids": list(ids.values())})
+
+    def delete(self, published: Published) -> None:
+        answer = self._call("delete post", "DELETE", f"/2/tweets/{published.platform_id}")
+        if (answer.get("data") or {}).get("deleted") is not True:
+            raise PermanentError(f"X delete post: post {published.platform_id} was not deleted ({answer})")
+
+    def verify(self) -> str:
+        return "@" + str(self._account_data()["username"])
+
+    def find_published(self, post: LabeledPost) -> Published | None:
+        """The post if it is among the account's recent posts (same text), else None."""
+        user_id = self.account.user_id or str(self._account_data()["id"])
+        params = {"max_results": self.lookup_depth, "exclude": "replies,retweets"}
+        found = self._call("look up recent posts", "GET", f"/2/users/{user_id}/tweets", params=params)
+        for item in found.get("data") or []:
+            if isinstance(item, dict) and same_text(post.text, str(item.get("text", ""))):
+                return self._published(post, str(item["id"]), {"found_by": "recent posts"})
+        return None
+
+    def _published(self, post: LabeledPost, post_id: str, detail: dict[str, Any]) -> Published:
+        handle = self.account.handle.lstrip("@")
+        url = f"https://x.com/{handle or 'i/web'}/status/{post_id}"
+        return Published(self.name, post.post_id, post_id, url, "live", self.clock(), detail)
+
+    def _account_data(self) -> dict[str, Any]:
+        if self._me is None:
+            me = self._call("verify account", "GET", "/2/users/me")
+            self._me = {"id": _field(me, "verify account", "id"),
+                        "username": _field(me, "verify account", "username")}
+        return self._me
+
+    def _upload(self, image: LabeledImage, category: str) -> str:
+        data = image.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != image.sha256:
+            raise DisclosureError(f"{image.path}: file changed since it was labelled; not uploaded")
+        kind = mimetypes.guess_type(image.path.name)[0] or "application/octet-stream"
+        client = self._tweepy()
+        auth = tweepy.OAuth1UserHandler(client.consumer_key, client.consumer_secret,
+                                        client.access_token, client.access_token_secret).apply_auth()
+
+        def upload() -> requests.Response:
+            response: requests.Response = client.session.post(
+                f"{self.api_host}/2/media/upload", data={"media_category": category},
+                files={"media": (image.path.name, data, kind)}, auth=auth,
+                headers={"User-Agent": client.user_agent})
+            _raise_for(response)
+            return response
+
+        uploaded = _json_object("upload image", self._guarded("upload image", upload))
+        return _field(uploaded, "upload image", "id")
+
+    def _call(self, where: str, method: str, route: str, body: dict[str, Any] | None = None,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+        client = self._tweepy()
+        response = self._guarded(where, lambda: client.request(method, route, params=params, json=body,
+                                                               user_auth=True))
+        return _json_object(where, response)
+
+    def _guarded(self, where: str, action: Callable[[], T]) -> T:
+        """Run one HTTP exchange; turn every failure into Retryable, Permanent or UnknownOutcome."""
+        label = f"X {where}"
+        try:
+            return action()
+        except tweepy.HTTPException as exc:
+            response = exc.response
+            message = "; ".join(str(m) for m in exc.api_messages) or str(response.reason or "")
+            raise from_status(label, response.status_code, message,
+                              retry_after(response.headers, self.clock())) from exc
+        except requests.RequestException as exc:
+            raise from_transport(label, exc) from exc
+
+    def _tweepy(self) -> tweepy.Client:
+        if self._client is None:
+            keys = _credentials(self.account)
+            client = tweepy.Client(**keys, wait_on_rate_limit=False)
+            base = self.account.base_url or self.api_host
+            Rerouted(self.api_host, base, self.account.timeout).mount_on(client.session)
+            self._client = client
+        return self._client
+
+
+def same_text(sent: str, found: str) -> bool:
+    """Whether X's rendering of a post (t.co links, escaped &<>) is the text that was sent."""
+    pattern = r"\s+".join(
+        r"https://t\.co/\w+" if URL.fullmatch(word) else re.escape(word) for word in sent.split())
+    return re.fullmatch(pattern, html.unescape(found).strip()) is not None
+
+
+def _credentials(account: AccountContext) -> dict[str, str]:
+    problem = (f"X account {account.handle}: credentials {account.credentials} must be a JSON object "
+               f"with {', '.join(CREDENTIAL_KEYS)}")
+    try:
+        value = json.loads(account.secret().reveal())
+    except CredentialError as exc:
+        raise PermanentError(f"X account {account.handle}: {exc}") from None
+    except ValueError:
+        raise PermanentError(problem + " (it is not JSON)") from None
+    if not isinstance(value, dict) or not all(isinstance(value.get(k), str) and value[k]
+                                              for k in CREDENTIAL_KEYS):
+        raise PermanentError(problem)
+    return {k: value[k] for k in CREDENTIAL_KEYS}
+
+
+def _raise_for(response: requests.Response) -> None:
+    """What ``tweepy.Client.request`` raises for an answer, for the requests it cannot make."""
+    status = response.status_code
+    errors: dict[int, type[tweepy.HTTPException]] = {
+        400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidden, 404: tweepy.NotFound,
+        429: tweepy.TooManyRequests}
+    if status in errors:
+        raise errors[status](response)
+    if status >= 500:
+        raise tweepy.TwitterServerError(response)
+    if not 200 <= status < 300:
+        raise tweepy.HTTPException(response)
+
+
+def _json_object(where: str, response: requests.Response) -> dict[str, Any]:
+    try:
+        payload = response.json() if response.content else {}
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise _unexpected(where, "an answer that is not a JSON object")
+    return payload
+
+
+def _substituted(value: Any, ids: dict[str, str]) -> Any:
+    """``value`` with the media placeholders of ``build_request`` replaced by real media ids."""
+    if isinstance(value, str):
+        return ids.get(value, value)
+    if isinstance(value, dict):
+        return {k: _substituted(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substituted(v, ids) for v in value]
+    return value
+
+
+def _field(payload: dict[str, Any], where: str, name: str,
+           missing: type[PlatformError] = PermanentError) -> str:
+    data = payload.get("data")
+    if not isinstance(data, dict) or not data.get(name):
+        raise _unexpected(where, f"an answer without data.{name}", missing)
+    return str(data[name])
+
+
+def _unexpected(where: str, what: str, kind: type[PlatformError] = UnknownOutcome) -> PlatformError:
+    return kind(f"X {where}: {what}")
