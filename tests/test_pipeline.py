@@ -292,3 +292,36 @@ def test_the_pipeline_on_postgresql(workspace: Path, clock: FixedClock, pg_url: 
     result = build_preview(ctx, window())
     assert len(result.items) == 12 and result.not_drafted == 0
     ctx.engine.dispose()
+
+
+def test_max_per_day_counts_posts_already_in_the_database(workspace: Path, clock: FixedClock) -> None:
+    path = workspace / "schedules" / "city-evenings.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("max_per_day: 2", "max_per_day: 1"),
+                    encoding="utf-8")
+    ctx = open_context(workspace, clock)
+    post_now(ctx, "mei-evenings", dry_run=False)  # one post per platform today, outside the plan
+    result = build_preview(ctx, Window(MONDAY, MONDAY + timedelta(days=2), "mei"))
+    monday_jst = [i for i in result.items if i.local_day == "2026-11-30"]
+    assert monday_jst == []  # today's quota is used by the posts made now
+    assert sorted({e.reason for e in result.excluded}) == [
+        "max_per_day 1 reached on 2026-11-30", "max_per_day 1 reached on 2026-12-01"]
+    tuesday = [i for i in result.items if i.local_day == "2026-12-01"]
+    assert len(tuesday) == 2  # 12:30 on each platform; 19:00 is over the limit
+    ctx.engine.dispose()
+
+
+def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    ctx = open_context(workspace, clock)
+    build_preview(ctx, window(persona="ava"))
+    [post, *_] = posts_for(ctx, "ava", None, [PostStatus.drafted])
+    ctx.engine.dispose()
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nprintf 'Texture first, always.' > \"$1\"\n", encoding="utf-8")
+    editor.chmod(0o755)
+    result = run("edit", post.id, cwd=workspace,
+                 env={"EDITOR": str(editor), "INFLUENCER_NOW": MONDAY.isoformat()})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:3] == ["AI-generated", ""]
+    assert "Texture first, always." in result.stdout

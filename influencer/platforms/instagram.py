@@ -1,23 +1,89 @@
-"""Instagram Graph API: media container(s) with is_ai_generated, then media_publish."""
+"""Instagram Graph API: media container(s) with is_ai_generated, then media_publish.
+
+Talks to ``account.base_url`` (default ``https://graph.instagram.com``) under the version in
+``instagram_graph.GRAPH_VERSION``, as IG user ``account.user_id`` (``me`` when unset), with the
+long-lived access token the credential reference points to (refreshed and warned about in
+``instagram_token``). Images are fetched by Instagram from a ``MediaHost`` URL.
+
+    GET  /{ig-user-id}/content_publishing_limit   quota spent: QuotaExhausted, nothing sent
+    POST /{ig-user-id}/media                      one container per image (carousel: children with
+                                                  is_carousel_item, then a CAROUSEL container with
+                                                  caption and is_ai_generated)
+    GET  /{container-id}?fields=status_code       until FINISHED (ERROR / EXPIRED: permanent)
+    POST /{ig-user-id}/media_publish              creation_id: the post goes out here
+
+When media_publish fails or gets no answer, the container's status settles it: PUBLISHED means
+the post is out (found among the account's recent media), FINISHED means it is not.
+The Graph API cannot delete Instagram media: ``delete`` refuses and says so.
+"""
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import httpx
+
 from influencer.config.platforms import INSTAGRAM, PlatformSpec
+from influencer.config.settings import SETTINGS_FILE, load_settings
 from influencer.disclosure import LabeledPost
-from influencer.platforms.base import Platform, Published
-from influencer.platforms.pending import not_yet_live
+from influencer.errors import CredentialError, PermanentError, PlatformError, RetryableError, UnknownOutcome
+from influencer.platforms.base import AccountContext, Platform, Published
+from influencer.platforms.instagram_graph import Graph, QuotaExhausted
+from influencer.platforms.instagram_token import TokenStore
+from influencer.platforms.media_host import MediaHost, media_host_from
+
+__all__ = ["InstagramPlatform", "QuotaExhausted"]
+
+PLACEHOLDER = re.compile(r"<(image_url|container):(\d+)>")
+
+
+def _fill(value: Any, found: dict[str, list[str]]) -> Any:
+    """The request with its placeholders replaced by the real URLs and container ids."""
+    if isinstance(value, str):
+        match = PLACEHOLDER.fullmatch(value)
+        return found[match[1]][int(match[2]) - 1] if match else value
+    if isinstance(value, dict):
+        return {key: _fill(item, found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, found) for item in value]
+    return value
+
+
+def _form(fields: dict[str, Any]) -> dict[str, str]:
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return ",".join(value) if isinstance(value, list) else str(value)
+
+    return {key: text(value) for key, value in fields.items()}
 
 
 class InstagramPlatform(Platform):
     name: ClassVar[str] = "instagram"
     spec: ClassVar[PlatformSpec] = INSTAGRAM
+    poll_attempts: ClassVar[int] = 20  # status checks per container before giving up (retryable)
+    poll_interval: ClassVar[float] = 3.0  # seconds between status checks
+    lookup_limit: ClassVar[int] = 25  # recent media searched by find_published
+
+    def __init__(self, account: AccountContext, media_host: MediaHost | None = None, *,
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], datetime] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(account)
+        self._media_host = media_host
+        self._transport = transport
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._sleep = sleep
+        self._user = account.user_id or "me"
 
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
         flagged = post.flag_map.get("is_ai_generated", False)
-        urls = [f"<public url of {image.path.name}>" for image in post.images]
+        urls = [f"<image_url:{n}>" for n in range(1, len(post.images) + 1)]
         if len(post.images) == 1:
             container = {"image_url": urls[0], "caption": post.text,
                          "alt_text": post.images[0].alt_text, "is_ai_generated": flagged}
@@ -30,4 +96,160 @@ class InstagramPlatform(Platform):
                 "publish": {"creation_id": f"<container:{len(children) + 1}>"}}
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
-        raise not_yet_live(self.spec)
+        graph = self._graph()
+        try:
+            self._check_quota(graph)
+            host = self._host()
+            found: dict[str, list[str]] = {"image_url": [host.put(i.path, i.sha256) for i in post.images],
+                                           "container": []}
+            for container in request["containers"]:
+                created = graph.post(f"{self._user}/media", "create a media container",
+                                     _form(_fill(container, found)))
+                found["container"].append(self._finished(graph, str(created["id"])))
+            creation = _form(_fill(request["publish"], found))
+            media_id = self._publish(graph, creation, post)
+            return self._published(graph, post, media_id, found["container"])
+        finally:
+            graph.close()
+
+    def find_published(self, post: LabeledPost) -> Published | None:
+        """The post among the account's recent media (matched by its exact caption), if it is out."""
+        graph = self._graph()
+        try:
+            return self._lookup(graph, post)
+        finally:
+            graph.close()
+
+    def delete(self, published: Published) -> None:
+        raise PermanentError("instagram: the Graph API cannot delete Instagram media; delete "
+                             f"{published.url or published.platform_id} in the Instagram app")
+
+    def verify(self) -> str:
+        graph = self._graph()
+        try:
+            me = graph.get("me", "verify the account", {"fields": "user_id,username"})
+        finally:
+            graph.close()
+        user_id, username = str(me.get("user_id", "")), str(me.get("username", ""))
+        if self.account.user_id and user_id and user_id != self.account.user_id:
+            raise PermanentError(f"instagram: the token belongs to {username} (IG user {user_id}), "
+                                 f"not to the configured user id {self.account.user_id}")
+        return f"{username} (IG user {user_id})"
+
+    def refresh_token(self) -> datetime:
+        """Refresh the long-lived token now; store it and return its new expiry."""
+        graph = self._graph(refresh=False)
+        try:
+            return self._refresh(graph, self._tokens())
+        finally:
+            graph.close()
+
+    def token_warning(self, now: datetime | None = None) -> str | None:
+        """A warning when the token expires within 7 days (or could not be refreshed), else None."""
+        return self._tokens().warning(now or self._clock(), self.account.persona)
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    def _tokens(self) -> TokenStore:
+        try:
+            configured = self.account.secret()
+        except CredentialError as exc:
+            raise PermanentError(f"instagram: {exc}") from None
+        return TokenStore(self.account.state_dir / "instagram" / f"{self.account.persona}.json", configured)
+
+    def _graph(self, refresh: bool = True) -> Graph:
+        tokens = self._tokens()
+        graph = Graph(self.account.base_url, tokens.token(), self.account.timeout, self._transport)
+        if refresh and tokens.refresh_due(self._clock()):
+            try:
+                self._refresh(graph, tokens)
+            except PlatformError as exc:  # the current token still works until it expires
+                tokens.failed(str(exc), self._clock())
+        return graph
+
+    def _refresh(self, graph: Graph, tokens: TokenStore) -> datetime:
+        answer = graph.get("refresh_access_token", "refresh the access token",
+                           {"grant_type": "ig_refresh_token"}, versioned=False)
+        token, expires_in = answer.get("access_token"), answer.get("expires_in")
+        if not isinstance(token, str) or not isinstance(expires_in, (int, float)):
+            raise PermanentError("instagram: refreshing the token gave no access_token / expires_in")
+        record = tokens.refreshed(token, float(expires_in), self._clock())
+        graph.use_token(tokens.token())
+        assert record.expires_at is not None
+        return record.expires_at
+
+    def _host(self) -> MediaHost:
+        if self._media_host is None:
+            settings, issues = load_settings(self.account.root / SETTINGS_FILE, SETTINGS_FILE)
+            if issues:
+                raise PermanentError("instagram: media host: " + "; ".join(str(i) for i in issues))
+            self._media_host = media_host_from(settings.media_host, self.account.root,
+                                               self.account.timeout)
+        return self._media_host
+
+    def _check_quota(self, graph: Graph) -> None:
+        answer = graph.get(f"{self._user}/content_publishing_limit", "read the publishing quota",
+                           {"fields": "quota_usage,config"})
+        data = answer.get("data") or [{}]
+        usage = data[0].get("quota_usage")
+        config = data[0].get("config") or {}
+        total = int(config.get("quota_total") or self.spec.posts_per_day or 50)
+        if isinstance(usage, int) and usage >= total:
+            raise QuotaExhausted(usage, total, config.get("quota_duration"))
+
+    def _status(self, graph: Graph, container: str) -> tuple[str, str]:
+        answer = graph.get(container, "check the media container", {"fields": "status_code,status"})
+        return str(answer.get("status_code", "")), str(answer.get("status") or "")
+
+    def _finished(self, graph: Graph, container: str) -> str:
+        """Wait (bounded) until Instagram has fetched and processed the container's image."""
+        for attempt in range(self.poll_attempts):
+            code, status = self._status(graph, container)
+            if code in ("FINISHED", "PUBLISHED"):
+                return container
+            if code in ("ERROR", "EXPIRED"):
+                why = "expired before it was published" if code == "EXPIRED" else "could not be processed"
+                raise PermanentError(f"instagram: media container {container} {why}: {status or code}")
+            if attempt + 1 < self.poll_attempts:
+                self._sleep(self.poll_interval)
+        raise RetryableError(f"instagram: media container {container} still {code or 'unknown'} after "
+                             f"{self.poll_attempts} checks")
+
+    def _publish(self, graph: Graph, creation: dict[str, str], post: LabeledPost) -> str:
+        try:
+            return str(graph.post(f"{self._user}/media_publish", "publish", creation, may_publish=True)["id"])
+        except (RetryableError, UnknownOutcome, KeyError) as exc:
+            failure = exc if isinstance(exc, PlatformError) else UnknownOutcome("instagram: publish: no id")
+            return self._settle(graph, creation["creation_id"], post, failure)
+
+    def _settle(self, graph: Graph, container: str, post: LabeledPost, failure: PlatformError) -> str:
+        """Was the container published despite the failure? Its status_code says."""
+        try:
+            code, _ = self._status(graph, container)
+            out = self._lookup(graph, post) if code == "PUBLISHED" else None
+        except PlatformError:
+            code, out = "", None
+        if out is not None:
+            return out.platform_id
+        if code == "FINISHED":  # not published: trying again later cannot post twice
+            raise RetryableError(f"{failure} (container {container} is not published)",
+                                 getattr(failure, "retry_after", None)) from None
+        raise UnknownOutcome(f"{failure} (container {container}: status {code or 'unknown'}; "
+                             "check the account before publishing again)") from None
+
+    def _lookup(self, graph: Graph, post: LabeledPost) -> Published | None:
+        answer = graph.get(f"{self._user}/media", "look up recent media",
+                           {"fields": "id,caption,permalink,timestamp", "limit": str(self.lookup_limit)})
+        for media in answer.get("data") or []:
+            if media.get("caption") == post.text:
+                return Published(self.name, post.post_id, str(media["id"]), media.get("permalink"),
+                                 "live", self._clock(), {"found_by": "caption"})
+        return None
+
+    def _published(self, graph: Graph, post: LabeledPost, media_id: str, containers: list[str]) -> Published:
+        try:
+            permalink = graph.get(media_id, "read the permalink", {"fields": "permalink"}).get("permalink")
+        except PlatformError:  # the post is out; a missing link must not turn that into a failure
+            permalink = None
+        return Published(self.name, post.post_id, media_id, permalink, "live", self._clock(),
+                         {"containers": containers})

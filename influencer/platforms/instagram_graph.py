@@ -62,7 +62,8 @@ def _retry_after(response: httpx.Response) -> float | None:
                    for entries in json.loads(usage or "{}").values() for entry in entries]
     except (ValueError, AttributeError, TypeError):
         return None
-    return max(minutes) * 60.0 if minutes and max(minutes) else None
+    longest = max(minutes, default=0)
+    return longest * 60.0 if longest else None
 
 
 def raise_for(response: httpx.Response, doing: str) -> None:

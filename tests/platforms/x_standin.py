@@ -1,0 +1,153 @@
+"""X API v2 on 127.0.0.1: media upload and metadata, posts, the account and its timeline.
+
+Answers follow X's documented shapes. Every request must carry a valid OAuth 1.0a signature
+(checked with oauthlib over the URL the client signed, ``https://api.twitter.com/…``), and every
+body and query must conform to the official ``x-api-v2-openapi.json``; anything else gets X's
+401 or 400 with the problems, and is recorded in ``rejected``. Created posts keep X's rendering:
+links become t.co links and ``&<>`` are escaped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import unquote
+
+from oauthlib.oauth1.rfc5849 import signature
+
+from tests.platforms.openapi import SPECS, Spec
+from tests.platforms.standin import Recorded, Reply, StandIn
+
+SPEC = Spec(SPECS / "x-api-v2-openapi.json")
+SIGNED_HOST = "https://api.twitter.com"
+KEYS = {"consumer_key": "ck-ava", "consumer_secret": "cs-ava",
+        "access_token": "at-ava", "access_token_secret": "ats-ava"}
+CREDENTIALS = json.dumps(KEYS)
+USER = {"id": "1849102933001", "name": "Ava North", "username": "ava_twin"}
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Reply:
+    body: dict[str, Any] = {"title": title, "detail": detail, "type": "about:blank", "status": status}
+    if errors:
+        body = {"errors": errors, "title": title, "detail": detail,
+                "type": "https://api.twitter.com/2/problems/invalid-request"}
+    return Reply(status, body)
+
+
+@dataclass
+class XStandIn:
+    server: StandIn
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → the body received
+    media: dict[str, bytes] = field(default_factory=dict)
+    alt_texts: dict[str, str] = field(default_factory=dict)
+    rejected: list[tuple[Recorded, list[str]]] = field(default_factory=list)
+    lose_answer_to_next_post: bool = False  # create the post, then drop the connection
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_000_000_001))
+
+    def __post_init__(self) -> None:
+        for method, pattern, handler in [
+            ("POST", r"/2/media/upload", self._upload),
+            ("POST", r"/2/media/metadata", self._describe),
+            ("POST", r"/2/tweets", self._create),
+            ("DELETE", r"/2/tweets/(?P<id>[^/]+)", self._delete),
+            ("GET", r"/2/users/me", self._me),
+            ("GET", r"/2/users/(?P<id>[^/]+)/tweets", self._timeline),
+        ]:
+            self.server.route(method, pattern, self._checked(handler))
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def _checked(self, handler: Any) -> Any:
+        def answer(rec: Recorded, match: re.Match[str]) -> Reply:
+            if not signed_correctly(rec):
+                self.rejected.append((rec, ["OAuth 1.0a signature missing or wrong"]))
+                return problem(401, "Unauthorized", "Unauthorized")
+            body, kind = (rec.json, "application/json") if rec.files == {} else (
+                {**{k: v[-1] for k, v in (rec.form or {}).items()}, **{k: "<binary>" for k in rec.files}},
+                "multipart/form-data")
+            problems = SPEC.problems(rec.method, rec.path, body=body, query=rec.query, content_type=kind)
+            if problems:
+                self.rejected.append((rec, problems))
+                return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                               [{"message": p} for p in problems])
+            reply: Reply = handler(rec, match)
+            return reply
+
+        return answer
+
+    def _upload(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        media_id = str(next(self._ids))
+        self.media[media_id] = rec.files["media"][2]
+        return Reply(200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(self.media[media_id]),
+                                    "expires_after_secs": 86400,
+                                    "image": {"image_type": rec.files["media"][1], "w": 64, "h": 80}}})
+
+    def _describe(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        media_id = rec.json["id"]
+        if media_id not in self.media:
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           [{"message": f"media id {media_id} not found"}])
+        self.alt_texts[media_id] = rec.json["metadata"]["alt_text"]["text"]
+        return Reply(200, {"data": {"id": media_id, "associated_metadata": rec.json["metadata"]}})
+
+    def _create(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        unknown = [m for m in rec.json.get("media", {}).get("media_ids", []) if m not in self.media]
+        if unknown:
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           [{"message": f"Your media IDs are invalid: {unknown}"}])
+        post_id = str(next(self._ids))
+        self.posts[post_id] = {**rec.json, "rendered": rendered(rec.json.get("text", ""))}
+        if self.lose_answer_to_next_post:
+            self.lose_answer_to_next_post = False
+            return Reply(drop=True)
+        return Reply(201, {"data": {"id": post_id, "text": self.posts[post_id]["rendered"],
+                                    "edit_history_tweet_ids": [post_id]}})
+
+    def _delete(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        deleted = self.posts.pop(match["id"], None) is not None
+        return Reply(200, {"data": {"deleted": deleted}})
+
+    def _me(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        return Reply(200, {"data": USER})
+
+    def _timeline(self, rec: Recorded, match: re.Match[str]) -> Reply:
+        limit = int(rec.query.get("max_results", ["10"])[-1])
+        newest = sorted(self.posts, reverse=True)[:limit] if match["id"] == USER["id"] else []
+        data = [{"id": i, "text": self.posts[i]["rendered"], "edit_history_tweet_ids": [i]} for i in newest]
+        meta: dict[str, Any] = {"result_count": len(data)}
+        if data:
+            meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        return Reply(200, {"data": data, "meta": meta} if data else {"meta": meta})
+
+
+def rendered(text: str) -> str:
+    """How X shows a post's text: t.co links, HTML-escaped &, < and >."""
+    counter = itertools.count(1)
+    shortened = re.sub(r"https?://\S+", lambda m: f"https://t.co/Ab{next(counter):08d}", text)
+    return shortened.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def signed_correctly(rec: Recorded) -> bool:
+    """Whether the OAuth 1.0a HMAC-SHA1 signature matches the stand-in's credentials."""
+    header = rec.headers.get("authorization", "")
+    if not header.startswith("OAuth "):
+        return False
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', header))
+    if fields.get("oauth_consumer_key") != KEYS["consumer_key"] or fields.get("oauth_token") != KEYS["access_token"]:
+        return False
+    query = [(k, v) for k, values in rec.query.items() for v in values]
+    form = [(k, v) for k, values in (rec.form or {}).items() for v in values] if not rec.files else []
+    params = [(k, v) for k, v in ((k, unquote(v)) for k, v in fields.items()) if k != "oauth_signature"]
+    base = signature.signature_base_string(
+        rec.method, signature.base_string_uri(SIGNED_HOST + rec.path),
+        signature.normalize_parameters(params + query + form))
+    secrets = SimpleNamespace(client_secret=KEYS["consumer_secret"],
+                              resource_owner_secret=KEYS["access_token_secret"])
+    expected = signature.sign_hmac_sha1_with_client(base, secrets)
+    return unquote(fields.get("oauth_signature", "")) == expected
