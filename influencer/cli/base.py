@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +12,8 @@ import typer
 from influencer import __version__
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from influencer.config import Workspace
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -70,3 +74,16 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     Console().print(table)
 
 
+
+
+@contextmanager
+def store() -> Iterator[tuple[Workspace, Engine]]:
+    """The workspace and its database, disposed of when the command is done."""
+    from influencer.store import open_store
+
+    ws = workspace()
+    engine = open_store(ws.database_url())
+    try:
+        yield ws, engine
+    finally:
+        engine.dispose()

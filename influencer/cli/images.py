@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, app, print_json, table, workspace
+from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, app, print_json, store, table
 
 images_app = typer.Typer(help="The twins' image libraries: scan the folders, list the images, "
                          "verify the AI provenance of a file.", no_args_is_help=True)
@@ -25,14 +25,9 @@ def images_scan(
     skipped. Exit 1 when any file was skipped as bad.
     """
     from influencer.imagery import scan_library
-    from influencer.store import open_store
 
-    ws = workspace()
-    engine = open_store(ws.database_url())
-    try:
+    with store() as (ws, engine):
         reports = scan_library(ws, engine, persona)
-    finally:
-        engine.dispose()
     for r in reports:
         typer.echo(f"{r.persona}: {len(r.added)} added, {len(r.changed)} changed, "
                    f"{len(r.unchanged)} unchanged, {len(r.missing)} missing, "
@@ -53,14 +48,9 @@ def images_list(
     from dataclasses import asdict
 
     from influencer.imagery import list_images
-    from influencer.store import open_store
 
-    ws = workspace()
-    engine = open_store(ws.database_url())
-    try:
+    with store() as (ws, engine):
         entries = list_images(ws, engine, persona)
-    finally:
-        engine.dispose()
     if as_json:
         print_json([asdict(e) for e in entries])
         return

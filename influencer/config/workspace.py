@@ -12,6 +12,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from influencer.config.persona import Persona
 from influencer.config.schedule import Schedule
@@ -20,6 +23,7 @@ from influencer.config.source import YamlDocument, line_of, load_yaml, plain
 from influencer.config.validation import validate
 from influencer.errors import ConfigError, ConfigIssue, WorkspaceNotFound
 
+M = TypeVar("M", bound=BaseModel)
 MARKERS = ("personas", "schedules", SETTINGS_FILE)
 STATE_DIR = ".influencer"
 
@@ -124,36 +128,38 @@ def _source(doc: YamlDocument) -> SourceFile:
     return SourceFile(doc.path, doc.shown, digest, doc)
 
 
-def _add_persona(ws: Workspace, doc: YamlDocument) -> None:
-    persona, issues = validate(Persona, plain(doc.data), doc.shown, lambda loc: line_of(doc.data, loc))
+DUPLICATE_HINTS = {"persona": "each persona needs its own id",
+                   "schedule": "schedule ids identify posted slots; give this one its own"}
+
+
+def _read(ws: Workspace, doc: YamlDocument, model: type[M], kind: str) -> M | None:
+    """Validate one file; refuse an id another file already uses."""
+    item, issues = validate(model, plain(doc.data), doc.shown, lambda loc: line_of(doc.data, loc))
     ws.issues.extend(issues)
-    if persona is None:
-        return
+    if item is None:
+        return None
     source = _source(doc)
-    previous = ws.sources.get(f"persona:{persona.id}")
+    ident = str(getattr(item, "id"))  # noqa: B009 - both models have an id; the type var does not say so
+    previous = ws.sources.get(f"{kind}:{ident}")
     if previous is not None:
         ws.issues.append(ConfigIssue(doc.shown, source.line("id"), "id",
-                                     f"persona id {persona.id!r} is already used by {previous.shown}",
-                                     "each persona needs its own id"))
-        return
-    ws.personas[persona.id] = persona
-    ws.sources[f"persona:{persona.id}"] = source
+                                     f"{kind} id {ident!r} is already used by {previous.shown}",
+                                     DUPLICATE_HINTS[kind]))
+        return None
+    ws.sources[f"{kind}:{ident}"] = source
+    return item
+
+
+def _add_persona(ws: Workspace, doc: YamlDocument) -> None:
+    persona = _read(ws, doc, Persona, "persona")
+    if persona is not None:
+        ws.personas[persona.id] = persona
 
 
 def _add_schedule(ws: Workspace, doc: YamlDocument) -> None:
-    schedule, issues = validate(Schedule, plain(doc.data), doc.shown, lambda loc: line_of(doc.data, loc))
-    ws.issues.extend(issues)
-    if schedule is None:
-        return
-    source = _source(doc)
-    previous = ws.sources.get(f"schedule:{schedule.id}")
-    if previous is not None:
-        ws.issues.append(ConfigIssue(doc.shown, source.line("id"), "id",
-                                     f"schedule id {schedule.id!r} is already used by {previous.shown}",
-                                     "schedule ids identify posted slots; give this one its own"))
-        return
-    ws.schedules[schedule.id] = schedule
-    ws.sources[f"schedule:{schedule.id}"] = source
+    schedule = _read(ws, doc, Schedule, "schedule")
+    if schedule is not None:
+        ws.schedules[schedule.id] = schedule
 
 
 def open_workspace(explicit: str | Path | None = None, start: Path | None = None) -> Workspace:

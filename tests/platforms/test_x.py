@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -192,6 +193,14 @@ def test_bad_credentials_are_permanent_and_never_shown(
     with pytest.raises(PermanentError, match="must be a JSON object") as caught:
         adapter(tmp_path, monkeypatch, x.url, credentials=credentials).verify()
     assert credentials not in str(caught.value) and x.server.requests == []
+
+
+def test_a_wrong_signature_is_refused_by_the_stand_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn) -> None:
+    wrong = json.dumps(json.loads(CREDENTIALS) | {"consumer_secret": "not-the-secret"})
+    with pytest.raises(PermanentError, match="X verify account: HTTP 401: Unauthorized"):
+        adapter(tmp_path, monkeypatch, x.url, credentials=wrong).verify()
+    assert len(x.rejected) == 1
 
 
 def test_same_text_allows_for_x_s_rendering() -> None:
