@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from influencer.config import BUILTIN_SPECS
+from influencer.config import BUILTIN_SPECS, Workspace
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
 from influencer.drafting import day_refusal
 from influencer.errors import (
@@ -53,6 +54,15 @@ def labelled(ctx: Context, post: Post) -> LabeledPost:
     return result
 
 
+def account_context(ws: Workspace, persona: str, platform: str) -> AccountContext:
+    account = ws.personas[persona].accounts[platform]
+    return AccountContext(
+        persona=persona, platform=platform, handle=account.handle,
+        credentials=account.credentials, root=ws.root, state_dir=ws.state_dir,
+        base_url=str(account.base_url).rstrip("/") if account.base_url else None,
+        user_id=account.user_id)
+
+
 def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
     target = platform_class(post.platform)
     account = ctx.ws.personas[post.persona].accounts[post.platform]
@@ -60,10 +70,35 @@ def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
         return outbox_for(target, ctx.ws.outbox_dir, "dry")
     if not account.live:
         return outbox_for(target, ctx.ws.outbox_dir, "live")
-    return target(AccountContext(
-        persona=post.persona, platform=post.platform, handle=account.handle,
-        credentials=account.credentials, root=ctx.ws.root, state_dir=ctx.ws.state_dir,
-        base_url=str(account.base_url) if account.base_url else None, user_id=account.user_id))
+    return target(account_context(ctx.ws, post.persona, post.platform))
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    persona: str
+    platform: str
+    handle: str
+    live: bool
+    ok: bool
+    detail: str  # the account the platform says it is, or why it failed
+
+
+def verify_accounts(ws: Workspace, persona: str | None = None) -> list[AccountCheck]:
+    """Resolve each account's credentials and ask its platform who they belong to."""
+    if persona is not None and persona not in ws.personas:
+        raise InfluencerError(f"no persona {persona!r}")
+    checks = []
+    for pid, item in sorted(ws.personas.items()):
+        if persona is not None and pid != persona:
+            continue
+        for platform, account in sorted(item.accounts.items()):
+            try:
+                who = platform_class(platform)(account_context(ws, pid, platform)).verify()
+                checks.append(AccountCheck(pid, platform, account.handle, account.live, True, who))
+            except InfluencerError as exc:
+                checks.append(AccountCheck(pid, platform, account.handle, account.live, False,
+                                           str(exc)))
+    return checks
 
 
 def publish_dry(ctx: Context, post: Post) -> Published:

@@ -98,3 +98,30 @@ def schedules(as_json: JsonOption = False) -> None:
     ])
 
 
+
+
+accounts_app = typer.Typer(help="The twins' platform accounts.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.command("verify")
+def accounts_verify(
+    persona: Annotated[str | None, typer.Argument(
+        metavar="[PERSONA]", help="Only this persona's accounts (default: every persona).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resolve each account's credentials and try them against its platform: prints the
+    account each would post as, or why it cannot. Secrets are never printed. Exit 1 when any
+    account fails."""
+    from dataclasses import asdict
+
+    from influencer.publishing import verify_accounts
+
+    checks = verify_accounts(workspace(), persona)
+    if as_json:
+        print_json([asdict(c) for c in checks])
+    else:
+        table("Accounts", ["persona", "platform", "handle", "mode", "result"], [
+            [c.persona, c.platform, c.handle, "live" if c.live else "outbox",
+             ("✓ " if c.ok else "✗ ") + c.detail] for c in checks])
+    raise typer.Exit(EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEMS)

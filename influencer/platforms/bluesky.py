@@ -1,13 +1,51 @@
-"""Bluesky: an app.bsky.feed.post record with image blobs, keyed by the post id."""
+"""Bluesky: an app.bsky.feed.post record with image blobs, keyed by the post id.
+
+Through the ``atproto`` SDK against the PDS at ``account.base_url`` (default
+``https://bsky.social``), as ``account.handle`` with the app password the credential reference
+points to. Only ``com.atproto.*`` is called (the AppView is never needed):
+
+    com.atproto.server.createSession   only when there is no usable saved session (bluesky_session)
+    com.atproto.repo.uploadBlob        each image, exact bytes (with their XMP), its MIME type
+    com.atproto.repo.createRecord      repo = the account's DID, rkey = ``record_key(post)``
+    com.atproto.repo.getRecord         ``find_published``: is that record there?
+    com.atproto.repo.deleteRecord      ``delete``
+
+The record carries the labelled text, facets for tags and links, and per image the labelled alt
+text and ``aspectRatio``. Because the record key is derived from the post, a post can never be
+created twice: after an unknown outcome, ``find_published`` settles whether it went out.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from influencer.config.credentials import Secret
 from influencer.config.platforms import BLUESKY, PlatformSpec
-from influencer.disclosure import LabeledPost
+from influencer.disclosure import LabeledImage, LabeledPost
+from influencer.errors import CredentialError, PermanentError
 from influencer.platforms.base import Platform, Published
-from influencer.platforms.pending import not_yet_live
+from influencer.platforms.bluesky_record import aspect_ratio, facets, post_url, record_key
+from influencer.platforms.bluesky_session import BlueskySession, classified
+
+COLLECTION = "app.bsky.feed.post"
+
+
+def _fill(value: Any, did: str, blobs: list[dict[str, Any]]) -> Any:
+    """The request with ``<did>`` and ``<blob:N>`` replaced by the account's DID and blob refs."""
+    if value == "<did>":
+        return did
+    if isinstance(value, str) and value.startswith("<blob:") and value.endswith(">"):
+        return blobs[int(value[6:-1]) - 1]
+    if isinstance(value, dict):
+        return {key: _fill(item, did, blobs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, did, blobs) for item in value]
+    return value
 
 
 class BlueskyPlatform(Platform):
@@ -16,12 +54,78 @@ class BlueskyPlatform(Platform):
 
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
-        images = [{"alt": image.alt_text, "image": f"<blob:{n}>"}
+        images = [{"alt": image.alt_text, "image": f"<blob:{n}>", "aspectRatio": aspect_ratio(image.path)}
                   for n, image in enumerate(post.images, 1)]
-        record = {"$type": "app.bsky.feed.post", "text": post.text,
-                  "createdAt": post.publish_at.isoformat().replace("+00:00", "Z"),
-                  "embed": {"$type": "app.bsky.embed.images", "images": images}}
-        return {"collection": "app.bsky.feed.post", "rkey": post.post_id, "record": record}
+        record: dict[str, Any] = {"$type": COLLECTION, "text": post.text,
+                                  "createdAt": post.publish_at.isoformat().replace("+00:00", "Z")}
+        found = facets(post.text)
+        if found:
+            record["facets"] = found
+        record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
+        return {"repo": "<did>", "collection": COLLECTION, "rkey": record_key(post), "record": record}
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
-        raise not_yet_live(self.spec)
+        with self._session() as session:
+            blobs = [self._upload(session, image) for image in post.images]
+            data = _fill(request, session.did, blobs)
+            with classified("create the post record", may_publish=True):
+                created = session.client.com.atproto.repo.create_record(data)
+            return Published(self.name, post.post_id, str(created.uri),
+                             post_url(self.account.handle, data["rkey"]), "live", datetime.now(UTC),
+                             {"cid": str(created.cid), "did": session.did, "rkey": data["rkey"]})
+
+    def find_published(self, post: LabeledPost) -> Published | None:
+        """The post's record if the PDS has it (after an unknown outcome), else None."""
+        rkey = record_key(post)
+        with self._session() as session:
+            try:
+                with classified("look up the post record"):
+                    found = session.client.com.atproto.repo.get_record(
+                        {"repo": session.did, "collection": COLLECTION, "rkey": rkey})
+            except PermanentError as exc:
+                if "RecordNotFound" in str(exc) or "Could not locate record" in str(exc):
+                    return None
+                raise
+            return Published(self.name, post.post_id, str(found.uri), post_url(self.account.handle, rkey),
+                             "live", datetime.now(UTC),
+                             {"cid": str(found.cid), "did": session.did, "rkey": rkey, "found_by": "rkey"})
+
+    def delete(self, published: Published) -> None:
+        prefix, _, rkey = published.platform_id.rpartition("/")
+        if not prefix.endswith(f"/{COLLECTION}") or not rkey:
+            raise PermanentError(f"bluesky: {published.platform_id!r} is not a post record URI")
+        with self._session() as session, classified("delete the post record", may_publish=True):
+            session.client.com.atproto.repo.delete_record(
+                {"repo": session.did, "collection": COLLECTION, "rkey": rkey})
+
+    def verify(self) -> str:
+        with self._session() as session:
+            return f"{self.account.handle.lstrip('@')} ({session.did})"
+
+    @contextmanager
+    def _session(self) -> Iterator[BlueskySession]:
+        path = self.account.state_dir / "bluesky" / f"{self.account.persona}.session"
+        session = BlueskySession(self.account.base_url, self.account.handle, self._password, path,
+                                 self.account.timeout)
+        try:
+            session.login()
+            yield session
+        finally:
+            session.close()
+
+    def _password(self) -> Secret:
+        try:
+            return self.account.secret()
+        except CredentialError as exc:
+            raise PermanentError(f"bluesky: {exc}") from None
+
+    def _upload(self, session: BlueskySession, image: LabeledImage) -> dict[str, Any]:
+        data = image.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != image.sha256:
+            raise PermanentError(f"bluesky: {image.path.name} changed since it was rendered")
+        kind = mimetypes.guess_type(image.path.name)[0] or "application/octet-stream"
+        with classified(f"upload {image.path.name}"):
+            uploaded = session.client.com.atproto.repo.upload_blob(data, headers={"Content-Type": kind})
+        from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped, unused-ignore]
+
+        return dict(get_model_as_dict(uploaded.blob))

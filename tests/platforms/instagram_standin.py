@@ -51,6 +51,7 @@ class GraphStandIn:
     error_status: str = "Error: the image could not be downloaded (2207003)"
     containers: dict[str, Container] = field(default_factory=dict)
     media: list[dict[str, str]] = field(default_factory=list)
+    lose_publish_answer: bool = False  # publish, then drop the connection instead of answering
     _next: int = 1
 
     def __post_init__(self) -> None:
@@ -129,7 +130,8 @@ class GraphStandIn:
         creation = (rec.form or {}).get("creation_id", [""])[0]
         if creation not in self.containers:
             return graph_error(400, "The media is not ready for publishing, please wait", 9007, 2207027)
-        return Reply(200, {"id": self.published_now(creation)["id"]})
+        media = self.published_now(creation)
+        return Reply(drop=True) if self.lose_publish_answer else Reply(200, {"id": media["id"]})
 
     def _recent(self, rec: Recorded, match: re.Match[str]) -> Reply:
         return Reply(200, {"data": self.media})
@@ -151,7 +153,7 @@ class FolderServer:
         folder.mkdir(parents=True, exist_ok=True)
         handler = partial(_QuietFiles, directory=str(folder))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
