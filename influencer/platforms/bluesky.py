@@ -18,6 +18,7 @@ created twice: after an unknown outcome, ``find_published`` settles whether it w
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,8 +69,7 @@ class BlueskyPlatform(Platform):
         with self._session() as session:
             blobs = [self._upload(session, image) for image in post.images]
             data = _fill(request, session.did, blobs)
-            with classified("create the post record", may_publish=True):
-                created = session.client.com.atproto.repo.create_record(data)
+            created = self._create(session, data)
             return Published(self.name, post.post_id, str(created.uri),
                              post_url(self.account.handle, data["rkey"]), "live", datetime.now(UTC),
                              {"cid": str(created.cid), "did": session.did, "rkey": data["rkey"]})
@@ -119,13 +119,34 @@ class BlueskyPlatform(Platform):
         except CredentialError as exc:
             raise PermanentError(f"bluesky: {exc}") from None
 
+    def _create(self, session: BlueskySession, data: dict[str, Any]) -> Any:
+        """createRecord with exactly ``data`` as its JSON body (the SDK would re-shape the record)."""
+        from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
+        from atproto_client.models.utils import get_response_model  # type: ignore[import-untyped, unused-ignore]
+
+        body = json.dumps(data, ensure_ascii=False).encode()
+        with classified("create the post record", may_publish=True):
+            response = session.client.invoke_procedure(
+                "com.atproto.repo.createRecord", content=body,
+                headers={"Content-Type": "application/json"}, output_encoding="application/json")
+            return get_response_model(response, models.ComAtprotoRepoCreateRecord.Response)
+
     def _upload(self, session: BlueskySession, image: LabeledImage) -> dict[str, Any]:
         data = image.path.read_bytes()
         if hashlib.sha256(data).hexdigest() != image.sha256:
             raise PermanentError(f"bluesky: {image.path.name} changed since it was rendered")
         kind = mimetypes.guess_type(image.path.name)[0] or "application/octet-stream"
-        with classified(f"upload {image.path.name}"):
-            uploaded = session.client.com.atproto.repo.upload_blob(data, headers={"Content-Type": kind})
-        from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped, unused-ignore]
+        from atproto_client import models  # type: ignore[import-untyped, unused-ignore]
+        from atproto_client.models.utils import (  # type: ignore[import-untyped, unused-ignore]
+            get_model_as_dict,
+            get_response_model,
+        )
 
+        with classified(f"upload {image.path.name}"):
+            # the raw procedure, with the bytes as httpx ``content``: the SDK's upload_blob passes
+            # them as ``data``, which httpx deprecates
+            response = session.client.invoke_procedure(
+                "com.atproto.repo.uploadBlob", content=data, headers={"Content-Type": kind},
+                output_encoding="application/json")
+            uploaded = get_response_model(response, models.ComAtprotoRepoUploadBlob.Response)
         return dict(get_model_as_dict(uploaded.blob))

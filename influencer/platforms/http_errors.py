@@ -39,7 +39,8 @@ BEFORE_SENDING: tuple[type[BaseException], ...] = (
     socket.gaierror,
     ssl.SSLError,
 )
-RESET_HEADERS = ("x-rate-limit-reset", "ratelimit-reset")  # epoch seconds or an ISO 8601 time
+# X: x-rate-limit-reset (epoch seconds); Mastodon: X-RateLimit-Reset (ISO 8601); Bluesky: ratelimit-reset
+RESET_HEADERS = ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset")
 
 
 def from_status(where: str, status: int, message: str, retry_after: float | None = None) -> PlatformError:

@@ -5,7 +5,7 @@ Requests go to ``<base>/<GRAPH_VERSION>/<path>`` with the access token in an
 Graph errors come as ``{"error": {"message", "type", "code", "error_subcode", "is_transient"}}``:
 
     HTTP 429, codes 4 / 17 / 32 / 613 (rate limits), is_transient, 5xx   RetryableError
-    code 9 subcode 2207042 (25-post-per-day cap hit at publish time)   QuotaExhausted
+    code 9 subcode 2207042 (daily publishing cap hit at publish time)   QuotaExhausted
     anything else (190 token, 10 / 200 permissions, 100 / 36003 / 9004 validation)  PermanentError
     refused before sending                                            RetryableError
     timeout or broken connection after sending                        UnknownOutcome where the call

@@ -37,7 +37,7 @@ def fingerprint(token: Secret) -> str:
 
 @dataclass
 class TokenRecord:
-    access_token: str
+    access_token: str | None  # None: no refreshed token yet, the configured one is used
     replaces: str  # sha256 of the configured token this one stands in for
     expires_at: datetime | None = None
     refreshed_at: datetime | None = None
@@ -53,7 +53,8 @@ class TokenRecord:
             value = data.get(key)
             return datetime.fromisoformat(value) if isinstance(value, str) else None
 
-        return cls(str(data["access_token"]), str(data["replaces"]), moment("expires_at"),
+        token = data.get("access_token")
+        return cls(token if isinstance(token, str) else None, str(data["replaces"]), moment("expires_at"),
                    moment("refreshed_at"), moment("attempted_at"), data.get("last_error"))
 
 
@@ -74,7 +75,7 @@ class TokenStore:
 
     def token(self) -> Secret:
         record = self.record()
-        return Secret(record.access_token) if record else self.configured
+        return Secret(record.access_token) if record and record.access_token else self.configured
 
     def refresh_due(self, now: datetime) -> bool:
         record = self.record()
@@ -91,7 +92,7 @@ class TokenStore:
         return record
 
     def failed(self, reason: str, now: datetime) -> None:
-        record = self.record() or TokenRecord(self.configured.reveal(), fingerprint(self.configured))
+        record = self.record() or TokenRecord(None, fingerprint(self.configured))
         record.attempted_at, record.last_error = now, reason
         self._save(record)
 

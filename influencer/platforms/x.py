@@ -72,7 +72,7 @@ class XPlatform(Platform):
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
         ids: dict[str, str] = {}
         for image, item in zip(post.images, request["media"], strict=True):
-            media_id = self._upload(image, item["upload"]["media_category"])
+            media_id = self._upload(image, item["upload"])
             ids[item["id"]] = media_id
             described = {"id": item["id"], "metadata": item["metadata"]}
             self._call("describe image", "POST", "/2/media/metadata", _substituted(described, ids))
@@ -111,7 +111,7 @@ class XPlatform(Platform):
                         "username": _field(me, "verify account", "username")}
         return self._me
 
-    def _upload(self, image: LabeledImage, category: str) -> str:
+    def _upload(self, image: LabeledImage, form: dict[str, str]) -> str:
         data = image.path.read_bytes()
         if hashlib.sha256(data).hexdigest() != image.sha256:
             raise DisclosureError(f"{image.path}: file changed since it was labelled; not uploaded")
@@ -122,8 +122,8 @@ class XPlatform(Platform):
 
         def upload() -> requests.Response:
             response: requests.Response = client.session.post(
-                f"{self.api_host}/2/media/upload", data={"media_category": category},
-                files={"media": (image.path.name, data, kind)}, auth=auth,
+                f"{self.api_host}/2/media/upload", data={"media_category": form["media_category"]},
+                files={"media": (form["file"], data, kind)}, auth=auth,
                 headers={"User-Agent": client.user_agent})
             _raise_for(response)
             return response

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ def jwt(kind: str, seconds: float) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
     now = int(time.time())
-    payload = {"scope": kind, "sub": DID, "iat": now, "exp": now + int(seconds), "jti": f"{kind}-{now}"}
+    payload = {"scope": kind, "sub": DID, "iat": now, "exp": now + int(seconds), "jti": uuid.uuid4().hex}
     return f"{part({'alg': 'HS256', 'typ': 'at+jwt'})}.{part(payload)}.c2lnbmF0dXJl"
 
 

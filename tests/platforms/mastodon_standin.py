@@ -36,7 +36,7 @@ def as_json(form: dict[str, list[str]], files: dict[str, Any] | None = None) -> 
             shaped[name] = {"1": True, "true": True, "0": False, "false": False}.get(values[-1], values[-1])
         else:
             shaped[name] = values[-1]
-    return shaped | {name: "<binary>" for name in files or {}}
+    return shaped | dict.fromkeys(files or {}, "<binary>")
 
 
 def error(status: int, message: str) -> Reply:
@@ -74,7 +74,8 @@ class MastodonStandIn:
     @property
     def account(self) -> dict[str, Any]:
         return {"id": "109000000000000042", "username": "ava", "acct": "ava", "display_name": "Ava North",
-                "url": f"{self.url}/@ava", "locked": False, "bot": True, "created_at": "2026-09-01T00:00:00.000Z",
+                "url": f"{self.url}/@ava", "locked": False, "bot": True,
+                "created_at": "2026-09-01T00:00:00.000Z",
                 "note": "", "avatar": "", "header": "", "followers_count": 0, "following_count": 0,
                 "statuses_count": len(self.statuses), "emojis": [], "fields": []}
 
@@ -88,7 +89,7 @@ class MastodonStandIn:
                 kind = "application/json"  # a urlencoded form is checked in its JSON shape
             body = rec.json if rec.form is None else as_json(rec.form, rec.files)
             problems = SPEC.problems(rec.method, rec.path, body=body, content_type=kind,
-                                     query={k: v for k, v in rec.query.items()})
+                                     query=rec.query)
             if problems:
                 self.rejected.append((rec, problems))
                 return error(422, "; ".join(problems))
@@ -138,8 +139,8 @@ class MastodonStandIn:
     def _timeline(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
         limit = int(rec.query.get("limit", ["20"])[-1])
         mine = match["id"] == self.account["id"]
-        return Reply(200, [self._public(self.statuses[i]) for i in sorted(self.statuses, reverse=True)[:limit]]
-                     if mine else [])
+        newest = sorted(self.statuses, reverse=True)[:limit] if mine else []
+        return Reply(200, [self._public(self.statuses[i]) for i in newest])
 
     def _instance_v2(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
         if not self.has_v2_instance:
@@ -184,6 +185,6 @@ def rendered(text: str, base: str) -> str:
                 f'<span class="invisible">{scheme}://</span><span class="">{rest}</span>'
                 f'<span class="invisible"></span></a>')
 
-    paragraphs = [re.sub(r"#\w+|https?://[^\s<]+", linked, html.escape(p, quote=False)).replace("\n", "<br />")
-                  for p in text.split("\n\n")]
-    return "".join(f"<p>{p}</p>" for p in paragraphs)
+    paragraphs = [re.sub(r"#\w+|https?://[^\s<]+", linked, html.escape(part, quote=False))
+                  for part in text.split("\n\n")]
+    return "".join(f"<p>{p}</p>".replace("\n", "<br />") for p in paragraphs)

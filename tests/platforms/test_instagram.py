@@ -19,7 +19,7 @@ from influencer.errors import PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext, Published
 from influencer.platforms.instagram import InstagramPlatform, QuotaExhausted
 from influencer.platforms.media_host import FolderHost
-from tests.platforms.instagram_standin import USER_ID, V, FolderServer, GraphStandIn, graph_error
+from tests.platforms.instagram_standin import USER_ID, FolderServer, GraphStandIn, V, graph_error
 from tests.platforms.standin import Reply, StandIn
 from tests.test_disclosure import SOURCE, XMP
 
@@ -57,7 +57,8 @@ class Setup:
         return label(draft, persona, BUILTIN_SPECS["instagram"])
 
     def forms(self, pattern: str) -> list[dict[str, str]]:
-        return [{k: v[0] for k, v in (r.form or {}).items()} for r in self.graph.server.matching("POST", pattern)]
+        requests = self.graph.server.matching("POST", pattern)
+        return [{k: v[0] for k, v in (r.form or {}).items()} for r in requests]
 
 
 @pytest.fixture
@@ -145,6 +146,8 @@ def test_polling_is_bounded_and_a_slow_container_is_retryable(ig: Setup) -> None
     (Reply(502, b"Bad Gateway"), RetryableError, r"Bad Gateway \(HTTP 502\)"),
     (graph_error(400, "Error validating access token: Session has expired", 190, 463),
      PermanentError, "Session has expired"),
+    (graph_error(400, "Application request limit reached", 9, 2207042), QuotaExhausted,
+     "held: daily publishing quota used"),
     (graph_error(400, "The aspect ratio is not supported.", 36003, 2207009, kind="OAuthException"),
      PermanentError, r"aspect ratio is not supported. \(HTTP 400, code 36003, subcode 2207009\)"),
 ])
@@ -212,6 +215,8 @@ def test_an_expired_token_fails_verify_with_the_platform_message(ig: Setup,
     with pytest.raises(PermanentError, match=r"Session has expired \(HTTP 400, code 190, subcode 463\)"):
         ig.adapter().verify()
     assert "IGQ-revoked" not in json.dumps([r.path for r in ig.graph.server.requests])
+    stored = json.loads((ig.workspace / ".influencer" / "instagram" / "ava.json").read_text())
+    assert stored["access_token"] is None and "Session has expired" in stored["last_error"]
 
 
 def test_the_token_is_refreshed_stored_used_and_warned_about(ig: Setup,

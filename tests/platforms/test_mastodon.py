@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -59,7 +60,8 @@ def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_url: str | Non
 
 
 def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     published = adapter(tmp_path, monkeypatch, instance.url + "/").publish(post)
 
     assert instance.rejected == []  # bearer token on each, each conformed to the OpenAPI document
@@ -104,7 +106,8 @@ def test_the_caption_limit_comes_from_the_instance_and_is_kept_a_day(
     instance.max_characters = 5000
     clock.now += timedelta(hours=23)
     assert adapter(tmp_path, monkeypatch, instance.url, clock=clock).caption_limit() == 1000  # from the file
-    cached = tmp_path / ".influencer" / "mastodon" / f"{instance.url.removeprefix('http://').replace(':', '_')}.json"
+    host = instance.url.removeprefix("http://").replace(":", "_")
+    cached = tmp_path / ".influencer" / "mastodon" / f"{host}.json"
     assert json.loads(cached.read_text())["max_characters"] == 1000
     clock.now += timedelta(hours=2)
     assert platform.caption_limit() == 5000
@@ -119,7 +122,8 @@ def test_an_instance_before_4_0_gives_its_limit_through_v1(
 
 
 def test_a_rate_limit_is_retryable_after_the_reset_and_is_not_waited_out(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     reset = (NOW + timedelta(seconds=120)).isoformat().replace("+00:00", ".000Z")
     instance.server.script(*POST_STATUS, Reply(429, {"error": "Too many requests"},
                                                {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
@@ -134,27 +138,30 @@ def test_a_rate_limit_is_retryable_after_the_reset_and_is_not_waited_out(
     (Reply(503, {"error": "Service Unavailable"}), RetryableError, "HTTP 503: Service Unavailable"),
     (Reply(401, {"error": "The access token is invalid"}), PermanentError,
      "HTTP 401: The access token is invalid"),
-    (Reply(403, {"error": "This action is not allowed"}), PermanentError, "HTTP 403: This action is not allowed"),
+    (Reply(403, {"error": "This action is not allowed"}), PermanentError,
+     "HTTP 403: This action is not allowed"),
 ])
 def test_answers_are_classified_with_the_instance_s_own_message(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost,
         reply: Reply, kind: type[Exception], message: str) -> None:
     instance.server.script(*POST_STATUS, reply)
-    with pytest.raises(kind, match=f"Mastodon post status: {message}") as caught:
+    with pytest.raises(kind, match=f"Mastodon post status: {re.escape(message)}") as caught:
         adapter(tmp_path, monkeypatch, instance.url).publish(post)
     assert type(caught.value) is kind
     assert len(instance.server.matching(*POST_STATUS)) == 1
 
 
 def test_a_status_over_the_instance_limit_is_refused_for_good(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     instance.max_characters = 50
     with pytest.raises(PermanentError, match="HTTP 422: Validation failed: Text character limit of 50"):
         adapter(tmp_path, monkeypatch, instance.url).publish(post)
 
 
 def test_a_dropped_answer_is_an_unknown_outcome_settled_by_lookup_and_never_doubled(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     platform = adapter(tmp_path, monkeypatch, instance.url)
     instance.lose_answer_to_next_status = True
     with pytest.raises(UnknownOutcome, match="Mastodon post status: sent, but no answer"):
@@ -168,7 +175,8 @@ def test_a_dropped_answer_is_an_unknown_outcome_settled_by_lookup_and_never_doub
 
 
 def test_a_status_that_never_arrived_is_not_found(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     platform = adapter(tmp_path, monkeypatch, instance.url)
     instance.server.script(*POST_STATUS, Reply(drop=True))
     with pytest.raises(UnknownOutcome):
@@ -177,9 +185,10 @@ def test_a_status_that_never_arrived_is_not_found(
 
 
 def test_a_read_timeout_is_an_unknown_outcome(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     held = instance.server.hold(*POST_STATUS)
-    with pytest.raises(UnknownOutcome, match="ReadTimeout"):
+    with pytest.raises(UnknownOutcome, match=r"sent, but no answer .*Read timed out"):
         adapter(tmp_path, monkeypatch, instance.url, timeout=1.0).publish(post)
     assert held.arrived.is_set()
 
@@ -194,7 +203,8 @@ def test_a_refused_connection_is_retryable(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_unreadable_rate_limit_headers_on_a_made_status_are_not_taken_for_nothing_happened(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn, post: LabeledPost) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
     instance.server.script(*POST_STATUS, Reply(200, {"id": "1"}, {"X-RateLimit-Reset": "soon"}))
     with pytest.raises(UnknownOutcome, match="HTTP 200, but its rate-limit headers could not be read"):
         adapter(tmp_path, monkeypatch, instance.url).publish(post)

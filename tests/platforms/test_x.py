@@ -122,7 +122,7 @@ def test_a_failed_image_upload_stops_before_the_post(
     x.server.script("POST", r"/2/media/upload", Reply(403, {"title": "Forbidden", "status": 403,
                                                              "type": "about:blank",
                                                              "detail": "media.write scope missing"}))
-    with pytest.raises(PermanentError, match="X upload image: HTTP 403: media.write scope missing"):
+    with pytest.raises(PermanentError, match=r"X upload image: HTTP 403: media\.write scope missing"):
         adapter(tmp_path, monkeypatch, x.url).publish(post)
     assert [r.path for r in x.server.requests] == ["/2/media/upload"]
 
@@ -139,7 +139,8 @@ def test_a_body_that_breaks_the_openapi_document_is_refused_with_x_s_message(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn, post: LabeledPost) -> None:
     monkeypatch.setenv("AVA_X_TEST", CREDENTIALS)
     platform = SendsTheFlagAsText(adapter(tmp_path, monkeypatch, x.url).account)
-    with pytest.raises(PermanentError, match=r"HTTP 400: body \.made_with_ai: 'true' is not of type 'boolean'"):
+    refused = r"HTTP 400: body \.made_with_ai: 'true' is not of type 'boolean'"
+    with pytest.raises(PermanentError, match=refused):
         platform.publish(post)
     assert x.posts == {} and len(x.rejected) == 1
 

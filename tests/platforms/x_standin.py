@@ -69,7 +69,7 @@ class XStandIn:
                 self.rejected.append((rec, ["OAuth 1.0a signature missing or wrong"]))
                 return problem(401, "Unauthorized", "Unauthorized")
             body, kind = (rec.json, "application/json") if rec.files == {} else (
-                {**{k: v[-1] for k, v in (rec.form or {}).items()}, **{k: "<binary>" for k in rec.files}},
+                {**{k: v[-1] for k, v in (rec.form or {}).items()}, **dict.fromkeys(rec.files, "<binary>")},
                 "multipart/form-data")
             problems = SPEC.problems(rec.method, rec.path, body=body, query=rec.query, content_type=kind)
             if problems:
@@ -84,25 +84,27 @@ class XStandIn:
     def _upload(self, rec: Recorded, match: re.Match[str]) -> Reply:
         media_id = str(next(self._ids))
         self.media[media_id] = rec.files["media"][2]
-        return Reply(200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(self.media[media_id]),
-                                    "expires_after_secs": 86400,
+        return Reply(200, {"data": {"id": media_id, "media_key": f"3_{media_id}",
+                                    "size": len(self.media[media_id]), "expires_after_secs": 86400,
                                     "image": {"image_type": rec.files["media"][1], "w": 64, "h": 80}}})
 
     def _describe(self, rec: Recorded, match: re.Match[str]) -> Reply:
-        media_id = rec.json["id"]
+        body: dict[str, Any] = rec.json or {}
+        media_id = body["id"]
         if media_id not in self.media:
             return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
                            [{"message": f"media id {media_id} not found"}])
-        self.alt_texts[media_id] = rec.json["metadata"]["alt_text"]["text"]
-        return Reply(200, {"data": {"id": media_id, "associated_metadata": rec.json["metadata"]}})
+        self.alt_texts[media_id] = body["metadata"]["alt_text"]["text"]
+        return Reply(200, {"data": {"id": media_id, "associated_metadata": body["metadata"]}})
 
     def _create(self, rec: Recorded, match: re.Match[str]) -> Reply:
-        unknown = [m for m in rec.json.get("media", {}).get("media_ids", []) if m not in self.media]
+        body: dict[str, Any] = rec.json or {}
+        unknown = [m for m in body.get("media", {}).get("media_ids", []) if m not in self.media]
         if unknown:
             return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
                            [{"message": f"Your media IDs are invalid: {unknown}"}])
         post_id = str(next(self._ids))
-        self.posts[post_id] = {**rec.json, "rendered": rendered(rec.json.get("text", ""))}
+        self.posts[post_id] = {**body, "rendered": rendered(body.get("text", ""))}
         if self.lose_answer_to_next_post:
             self.lose_answer_to_next_post = False
             return Reply(drop=True)
@@ -139,7 +141,8 @@ def signed_correctly(rec: Recorded) -> bool:
     if not header.startswith("OAuth "):
         return False
     fields = dict(re.findall(r'(\w+)="([^"]*)"', header))
-    if fields.get("oauth_consumer_key") != KEYS["consumer_key"] or fields.get("oauth_token") != KEYS["access_token"]:
+    if (fields.get("oauth_consumer_key"), fields.get("oauth_token")) != (KEYS["consumer_key"],
+                                                                          KEYS["access_token"]):
         return False
     query = [(k, v) for k, values in rec.query.items() for v in values]
     form = [(k, v) for k, values in (rec.form or {}).items() for v in values] if not rec.files else []
@@ -150,4 +153,4 @@ def signed_correctly(rec: Recorded) -> bool:
     secrets = SimpleNamespace(client_secret=KEYS["consumer_secret"],
                               resource_owner_secret=KEYS["access_token_secret"])
     expected = signature.sign_hmac_sha1_with_client(base, secrets)
-    return unquote(fields.get("oauth_signature", "")) == expected
+    return bool(unquote(fields.get("oauth_signature", "")) == expected)
