@@ -117,12 +117,28 @@ def publish_dry(ctx: Context, post: Post) -> Published:
     return published
 
 
-def publish_live(ctx: Context, post: Post) -> Post:
-    """Claim an approved post and publish it (to the outbox while its account is not live)."""
+def rights_refusal(ctx: Context, post: Post) -> str | None:
+    """Why the persona's rights stop ``post`` now (revoked, expired, platform), or None."""
     persona = ctx.ws.personas[post.persona]
     refusal = day_refusal(persona, local_day(ctx, post))
     if refusal is None and post.platform not in persona.rights.platforms:
         refusal = f"rights for {persona.id} do not cover {post.platform}"
+    return refusal
+
+
+def record_published(ctx: Context, session: Session, post: Post, published: Published,
+                     reason: str | None = None) -> Post:
+    """The live publication and the move to ``published``, committed together."""
+    session.add(Publication(post_id=post.id, mode="live", platform=post.platform,
+                            platform_id=published.platform_id, url=published.url,
+                            published_at=ctx.now(), detail=published.detail))
+    return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now(),
+                      reason=reason, changes={"lease_until": None, "last_error": None})
+
+
+def publish_live(ctx: Context, post: Post) -> Post:
+    """Claim an approved post and publish it (to the outbox while its account is not live)."""
+    refusal = rights_refusal(ctx, post)
     with ctx.session() as session:
         if refusal:
             return transition(session, post.id, PostStatus.skipped, actor=ctx.actor,

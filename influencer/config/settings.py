@@ -88,6 +88,35 @@ class SigningSettings(Strict):
         return value
 
 
+class DaemonSettings(Strict):
+    """``influencer run``: leases, retries, per-account limits, heartbeats (seconds unless named)."""
+
+    lease: float = Field(default=600, gt=0)  # a claim older than this with no outcome is unconfirmed
+    attempts: int = Field(default=5, ge=1, le=50)  # sends of one post before it is failed
+    backoff_base: float = Field(default=30, gt=0)  # first retry after about this long, then doubling
+    backoff_cap: float = Field(default=3600, gt=0)  # no retry waits longer (unless the platform says)
+    heartbeat: float = Field(default=15, gt=0)  # how often a daemon records that it is alive
+    poll: float = Field(default=5, gt=0)  # how often due work and changed files are looked for
+    horizon: float = Field(default=86_400, gt=0)  # how far ahead slots are scheduled as jobs
+    account_concurrency: int = Field(default=2, ge=1, le=64)  # publishes in flight per account
+    account_per_hour: int | None = Field(default=None, ge=1)  # publishes per account per hour
+    shutdown_timeout: float = Field(default=60, ge=0)  # wait for in-flight publishes on SIGTERM
+
+
+class AlertSettings(Strict):
+    """Where alerts go: a webhook (JSON POST) and/or e-mail. Failures to deliver are logged only."""
+
+    webhook_url: HttpUrl | None = None
+    smtp_host: Text | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_from: Text | None = None
+    smtp_to: list[Text] = Field(default_factory=list)
+    smtp_credentials: CredentialRef | None = None  # resolves to "user:password"
+    timeout: float = Field(default=10, gt=0)  # seconds per delivery attempt
+    rights_warning_days: int = Field(default=14, ge=0)  # warn this many days before rights expire
+
+
 class Settings(Strict):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
@@ -97,6 +126,8 @@ class Settings(Strict):
     log: LogSettings = Field(default_factory=LogSettings)
     media_host: MediaHostSettings = Field(default_factory=MediaHostSettings)
     signing: SigningSettings = Field(default_factory=SigningSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
 def load_settings(path: Path, shown: str) -> tuple[Settings, list[ConfigIssue]]:

@@ -61,16 +61,16 @@ class MastodonPlatform(Platform):
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
         api = self._api()
-        ids: dict[str, str] = {}
-        for n, (image, item) in enumerate(zip(post.images, request["media"], strict=True), start=1):
+        status = request["status"]
+        ids: dict[str, str] = {}  # placeholder → the instance's media id
+        for image, item, placeholder in zip(post.images, request["media"], status["media_ids"], strict=True):
             data, kind = _labelled_bytes(image)
             media = self._guarded("upload image", partial(api.media_post, data, mime_type=kind,
                                                           description=item["description"],
                                                           file_name=item["file"]))
-            ids[f"<media:{n}>"] = str(media.id)
-        status = request["status"]
+            ids[placeholder] = str(media.id)
         created = self._guarded("post status", lambda: api.status_post(
-            status["status"], media_ids=[ids.get(m, m) for m in status["media_ids"]],
+            status["status"], media_ids=[ids[m] for m in status["media_ids"]],
             visibility=status["visibility"], idempotency_key=request["idempotency_key"]))
         return self._published(post, created, {"media_ids": list(ids.values())})
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import mimetypes
 import re
 from collections.abc import Callable
@@ -38,6 +39,11 @@ from influencer.errors import CredentialError, DisclosureError, PermanentError, 
 from influencer.platforms.base import AccountContext, Platform, Published
 from influencer.platforms.http_errors import from_status, from_transport, retry_after
 from influencer.platforms.http_routing import Rerouted
+
+# At DEBUG these libraries log the Authorization header (consumer key, access token): keep
+# them quiet whatever the application's level, so no credential reaches a log line.
+for _name in ("oauthlib", "requests_oauthlib"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 T = TypeVar("T")
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")

@@ -177,3 +177,66 @@ class ImageUse(SQLModel, table=True):
     phash: str | None = Field(default=None, max_length=32)
     used_on: date = Field(index=True)  # the slot's day in the schedule's zone
     used_at: datetime = _aware()  # the slot's nominal time (UTC)
+
+
+# The daemon's tables (migration 0005). Kept in the database, not in a process, so that any
+# number of daemons on one database share them: limits, pauses, alerts sent, heartbeats.
+
+
+class AccountLimit(SQLModel, table=True):
+    """One account's publishing budget. Its row is also the lock that serialises claims for the
+    account, so in-flight counts (posts ``publishing``) and the hourly window stay exact."""
+
+    __tablename__ = "account_limit"
+
+    account: str = Field(primary_key=True, max_length=128)  # "<persona>/<platform>"
+    window_start: datetime | None = _aware(default=None)  # start of the current hour window
+    window_count: int = 0  # claims made in that window
+    blocked_until: datetime | None = _aware(default=None)  # the platform's rate-limit reset
+    updated_at: datetime = _aware(default_factory=_now)
+
+
+class PublishRetry(SQLModel, table=True):
+    """A post that went back to ``approved`` to be sent again, and not before when."""
+
+    __tablename__ = "publish_retry"
+
+    post_id: str = Field(primary_key=True, max_length=32)
+    not_before: datetime = _aware()
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class Pause(SQLModel, table=True):
+    """``influencer pause``: no new claims for a persona, or for everything (scope ``*``)."""
+
+    __tablename__ = "pause"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    paused_by: str = Field(max_length=128)
+    paused_at: datetime = _aware(default_factory=_now)
+
+
+class AlertSent(SQLModel, table=True):
+    """Alerts already sent, by key: each goes out once however many daemons notice it."""
+
+    __tablename__ = "alert_sent"
+
+    key: str = Field(primary_key=True, max_length=200)
+    sent_at: datetime = _aware(default_factory=_now)
+
+
+class DaemonBeat(SQLModel, table=True):
+    """A daemon's heartbeat: who it is, when it was last alive, which configuration it runs."""
+
+    __tablename__ = "daemon"
+
+    id: str = Field(primary_key=True, max_length=128)
+    host: str = Field(max_length=255)
+    pid: int
+    mode: str = Field(max_length=8)  # live | dry
+    once: bool = False  # ``run --once``: one pass, then it stops
+    started_at: datetime = _aware(default_factory=_now)
+    seen_at: datetime = _aware(default_factory=_now)
+    stopped_at: datetime | None = _aware(default=None)
+    config_hash: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

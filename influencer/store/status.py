@@ -4,7 +4,8 @@
                   │  ▲        │            ├──────▶ failed ──▶ approved (retry)
                   ▼  │        ▼            └──────▶ unconfirmed ─▶ published | approved
                  held ◀───────┘
-    skipped and cancelled are reachable from every status before publishing.
+    skipped and cancelled are reachable from every status before publishing; a claimed post
+    (publishing) may still be held or skipped by the checks made just before it is sent.
 
 Anything not listed in ``TRANSITIONS`` raises ``IllegalTransition``.
 """
@@ -36,8 +37,9 @@ TRANSITIONS: dict[PostStatus, frozenset[PostStatus]] = {
     # drafted -> drafted is a redraft; approved -> drafted is an edit after approval
     S.drafted: frozenset({S.drafted, S.approved, S.held, *_BEFORE_PUBLISHING}),
     S.approved: frozenset({S.drafted, S.publishing, S.held, *_BEFORE_PUBLISHING}),
-    # publishing -> approved: a retryable error before anything was sent
-    S.publishing: frozenset({S.published, S.failed, S.unconfirmed, S.approved}),
+    # publishing -> approved: a retryable error before anything was sent;
+    # publishing -> held | skipped: the checks made after a claim, before sending, refused it
+    S.publishing: frozenset({S.published, S.failed, S.unconfirmed, S.approved, S.held, S.skipped}),
     S.held: frozenset({S.drafted, S.approved, *_BEFORE_PUBLISHING}),
     S.failed: frozenset({S.approved, S.drafted, S.cancelled}),
     S.unconfirmed: frozenset({S.published, S.approved, S.failed}),

@@ -21,6 +21,7 @@ is both), so a correct request would otherwise be refused.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,8 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
+# the documents live beside the repository (DESIGN.md); INFLUENCER_SPECS points elsewhere
+SPECS = Path(os.environ.get("INFLUENCER_SPECS") or Path(__file__).resolve().parents[3] / "shared" / "specs")
 BASE = "urn:openapi"
 METHODS = ("get", "put", "post", "delete", "patch")
 

@@ -208,3 +208,17 @@ def test_same_text_allows_for_x_s_rendering() -> None:
     sent = "AI-generated\n\nKnits & <layers> at https://example.com/autumn?x=1 #knitwear"
     assert same_text(sent, "AI-generated\n\nKnits &amp; &lt;layers&gt; at https://t.co/Ab12 #knitwear")
     assert not same_text(sent, "AI-generated\n\nKnits &amp; &lt;layers&gt; #knitwear")
+
+
+def test_no_credential_reaches_a_log_line_even_at_debug(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn, post: LabeledPost,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from tests.platforms.x_standin import KEYS
+
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger().setLevel(logging.DEBUG)
+        adapter(tmp_path, monkeypatch, x.url).publish(post)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert all(value not in logged for value in KEYS.values())

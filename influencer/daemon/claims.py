@@ -1,0 +1,109 @@
+"""Claiming due posts: ``approved → publishing`` with the daemon's id and a lease, committed
+before any platform is called, so only the claimer ever sends a post.
+
+A claim is one transaction per account: lock the account's limit row, check pauses and the
+budget, pick due posts (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so daemons never wait on each
+other's posts), move them with one conditional UPDATE each and one audit event each, commit.
+
+A lease that ends with the post still ``publishing`` means its daemon died between claim and
+outcome: the post becomes ``unconfirmed``, never sent again blindly.
+
+Test hook: ``INFLUENCER_TEST_EXIT_AFTER_CLAIM=1`` makes the process exit (code 70) right after a
+claim commits, to test a daemon dying between claim and call. Unset, it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, update
+from sqlmodel import Session, col, select
+
+from influencer.config.settings import DaemonSettings
+from influencer.daemon.ratelimits import account_key, budget, ensure_account, lock_account, spend
+from influencer.errors import IllegalTransition
+from influencer.pipeline import Context
+from influencer.store import AuditEvent, Post, PostStatus, transition
+from influencer.store.models import Pause, PublishRetry
+
+EXIT_AFTER_CLAIM = "INFLUENCER_TEST_EXIT_AFTER_CLAIM"
+A = PostStatus
+
+
+def _due(ctx: Context) -> list[ColumnElement[bool]]:
+    """Conditions of a live approved post that is due and not waiting for a retry."""
+    now = ctx.now()
+    waiting = select(PublishRetry.post_id).where(col(PublishRetry.not_before) > now)
+    return [col(Post.mode) == "live", col(Post.status) == A.approved, col(Post.publish_at) <= now,
+            col(Post.id).not_in(waiting)]
+
+
+def accounts_due(ctx: Context) -> list[tuple[str, str]]:
+    """Accounts (persona, platform) with posts ready to claim now."""
+    with ctx.session() as session:
+        rows = session.exec(select(Post.persona, Post.platform).where(*_due(ctx)).distinct())
+        return [(persona, platform) for persona, platform in rows]
+
+
+def paused(session: Session, persona: str) -> bool:
+    found = session.exec(select(Pause.scope).where(col(Pause.scope).in_([persona, "*"]))).first()
+    return found is not None
+
+
+def claim(ctx: Context, persona: str, platform: str, want: int, limits: DaemonSettings) -> list[Post]:
+    """Claim up to ``want`` due posts of one account for this daemon; commit; return them."""
+    key = account_key(persona, platform)
+    ensure_account(ctx.engine, key)
+    now = ctx.now()
+    lease_until = now + timedelta(seconds=limits.lease)
+    with ctx.session() as session:
+        row = lock_account(session, key, now)
+        allowance = 0 if paused(session, persona) else budget(
+            session, row, persona, platform, limits, now).allowance
+        if allowance <= 0:
+            session.rollback()
+            return []
+        query = (select(Post).where(*_due(ctx), col(Post.persona) == persona,
+                                    col(Post.platform) == platform)
+                 .order_by(col(Post.publish_at)).limit(min(want, allowance)))
+        if ctx.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = []
+        for post in session.exec(query).all():
+            moved = session.execute(update(Post).where(
+                col(Post.id) == post.id, col(Post.status) == A.approved).values(
+                status=A.publishing, claimed_by=ctx.actor, lease_until=lease_until, reason=None,
+                attempts=col(Post.attempts) + 1, updated_at=now))
+            if getattr(moved, "rowcount", 0) == 1:
+                session.add(AuditEvent(at=now, post_id=post.id, actor=ctx.actor, action="transition",
+                                       from_status=A.approved, to_status=A.publishing,
+                                       detail={"lease_until": lease_until.isoformat()}))
+                claimed.append(post.id)
+        spend(row, len(claimed), now)
+        session.add(row)
+        session.commit()
+        fresh = list(session.exec(select(Post).where(col(Post.id).in_(claimed))
+                                  .execution_options(populate_existing=True)))
+    if claimed and os.environ.get(EXIT_AFTER_CLAIM) == "1":
+        os._exit(70)
+    return fresh
+
+
+def expired_leases(ctx: Context) -> list[Post]:
+    """Claims whose daemon did not record an outcome in time: now ``unconfirmed``."""
+    now = ctx.now()
+    moved = []
+    with ctx.session() as session:
+        stale = session.exec(select(Post).where(col(Post.status) == A.publishing,
+                                                col(Post.mode) == "live",
+                                                col(Post.lease_until) < now)).all()
+        for post in stale:
+            reason = (f"claimed by {post.claimed_by}, which recorded no outcome before its lease "
+                      f"ended at {post.lease_until:%Y-%m-%d %H:%M:%S} UTC; it may have been sent")
+            try:
+                moved.append(transition(session, post.id, A.unconfirmed, actor=ctx.actor, now=now,
+                                        reason=reason, changes={"last_error": reason}))
+            except IllegalTransition:  # another daemon settled it first
+                continue
+    return moved

@@ -1,0 +1,49 @@
+"""Log lines: one per publishing step, naming persona, platform, post and status.
+
+Messages come from our own errors, which never carry request headers or secrets; the JSON form
+is one object per line, for log shippers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from influencer.store import Post
+
+STEP_FIELDS = ("persona", "platform", "post", "status", "daemon")
+log = logging.getLogger("influencer.daemon")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
+        }
+        entry.update({name: getattr(record, name) for name in STEP_FIELDS if hasattr(record, name)})
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(fmt: str = "text", level: str = "info") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its job chatter is ours to log
+
+
+def step(post: Post, status: str, detail: str = "", level: int = logging.INFO) -> None:
+    """One publishing step of one post."""
+    fields = {"persona": post.persona, "platform": post.platform, "post": post.id, "status": status}
+    text = f"{post.persona}/{post.platform} post {post.id} {status}" + (f": {detail}" if detail else "")
+    log.log(level, text, extra=fields)
