@@ -39,7 +39,8 @@ def configure(fmt: str = "text", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its job chatter is ours to log
+    for chatty in ("apscheduler", "alembic"):  # their routine lines are ours to log, or noise
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def step(post: Post, status: str, detail: str = "", level: int = logging.INFO) -> None:

@@ -1,0 +1,91 @@
+"""``influencer status``: what will run next, what the posts are doing, which daemons are alive.
+
+Exit codes: 0 healthy; 1 some posts are failed, unconfirmed or held (a person must act);
+2 no daemon has a recent heartbeat (nothing is publishing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from influencer.daemon.heartbeat import config_hash
+from influencer.pipeline import Context
+from influencer.planning import plan
+from influencer.store import Post, PostStatus
+from influencer.store.models import DaemonBeat, Pause
+
+NEEDS_A_PERSON = (PostStatus.failed, PostStatus.unconfirmed, PostStatus.held)
+LOOK_AHEAD = timedelta(days=32)  # far enough for a monthly cron
+SHOWN_FOR = timedelta(days=1)  # stopped daemons are listed this long after their last beat
+
+
+@dataclass
+class StatusReport:
+    now: datetime
+    next_runs: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    daemons: list[dict[str, Any]] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)
+    config_hash: str = ""
+
+    @property
+    def alive(self) -> int:
+        return sum(d["alive"] for d in self.daemons)
+
+    @property
+    def needing_a_person(self) -> int:
+        return sum(self.counts.get(str(s), 0) for s in NEEDS_A_PERSON)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.alive:
+            return 2
+        return 1 if self.needing_a_person else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"now": self.now.isoformat(), "config_hash": self.config_hash,
+                "next_runs": self.next_runs, "counts": self.counts, "daemons": self.daemons,
+                "paused": self.paused, "alive": self.alive, "exit_code": self.exit_code}
+
+
+def status_report(ctx: Context) -> StatusReport:
+    now = ctx.now()
+    report = StatusReport(now, _next_runs(ctx, now), config_hash=config_hash(ctx.ws))
+    stale_after = timedelta(seconds=3 * ctx.ws.settings.daemon.heartbeat)
+    with ctx.session() as session:
+        rows = session.exec(select(Post.status, func.count()).where(col(Post.mode) == "live")
+                            .group_by(col(Post.status))).all()
+        report.counts = {str(status): count for status, count in rows}
+        beats = session.exec(select(DaemonBeat).where(col(DaemonBeat.seen_at) >= now - SHOWN_FOR)
+                             .order_by(col(DaemonBeat.seen_at).desc())).all()
+        report.paused = sorted(session.exec(select(Pause.scope)).all())
+    for row in beats:
+        alive = row.stopped_at is None and row.seen_at >= now - stale_after
+        report.daemons.append({
+            "id": row.id, "host": row.host, "pid": row.pid, "mode": row.mode, "once": row.once,
+            "started_at": row.started_at.isoformat(), "seen_at": row.seen_at.isoformat(),
+            "stopped_at": row.stopped_at.isoformat() if row.stopped_at else None, "alive": alive,
+            "config_hash": row.config_hash, "same_config": row.config_hash == report.config_hash,
+            "config_errors": row.detail.get("config_errors", []),
+            "next_publish": row.detail.get("next_publish")})
+    return report
+
+
+def _next_runs(ctx: Context, now: datetime) -> list[dict[str, Any]]:
+    runs = []
+    for schedule in sorted(ctx.ws.schedules.values(), key=lambda s: s.id):
+        persona = ctx.ws.personas[schedule.persona]
+        first: dict[str, datetime] = {}
+        for slot in plan(schedule, persona, now, now + LOOK_AHEAD).slots:
+            if slot.publish_at >= now:
+                first.setdefault(slot.platform, slot.publish_at)
+        for platform in schedule.platforms:
+            when = first.get(platform)
+            runs.append({"schedule": schedule.id, "persona": schedule.persona, "platform": platform,
+                         "next_publish_at": when.isoformat() if when else None})
+    return runs
