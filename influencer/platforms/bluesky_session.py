@@ -19,8 +19,6 @@ atproto's failures, classified (the SDK itself neither retries nor sleeps):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ from atproto_client.request import Request  # type: ignore[import-untyped, unuse
 
 from influencer.config.credentials import Secret
 from influencer.errors import PermanentError, PlatformError, RetryableError, UnknownOutcome
+from influencer.platforms.private_files import write_private_json
 
 DEFAULT_PDS = "https://bsky.social"
 REFUSED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -132,13 +131,5 @@ class BlueskySession:
         return session if isinstance(session, str) else None
 
     def _save(self, session: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".session-")
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"base_url": self.base_url, "handle": self.handle, "session": session}, out)
-            Path(temporary).replace(self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        saved = {"base_url": self.base_url, "handle": self.handle, "session": session}
+        write_private_json(self.path, saved, ".session-")

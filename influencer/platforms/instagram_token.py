@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from influencer.config.credentials import Secret
+from influencer.platforms.private_files import write_private_json
 
 LIFETIME = timedelta(days=60)
 REFRESH_WHEN_LEFT = timedelta(days=30)
@@ -112,13 +111,4 @@ class TokenStore:
         return f"instagram token for {who} {state} {when}{reason}: paste a new long-lived token"
 
     def _save(self, record: TokenRecord) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".token-")
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(record.to_json(), out, indent=2)
-            Path(temporary).replace(self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private_json(self.path, record.to_json(), ".token-")
