@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from influencer.clock import Clock, system_clock
@@ -125,11 +126,18 @@ def _over_daily_limit(ctx: Context, session: Session, slot: Slot, taken: list[Po
 
 
 def _new_post(ctx: Context, session: Session, slot: Slot) -> Post:
+    """The slot's planned row; when another process created it first, theirs."""
     post = Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
                 slot_at=slot.slot_at, publish_at=slot.publish_at, mode="live",
                 status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
     session.add(post)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the slot's unique key: a concurrent daemon or preview won the race
+        session.rollback()
+        return session.exec(select(Post).where(
+            col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
+            col(Post.slot_at) == slot.slot_at, col(Post.mode) == "live")).one()
     return post
 
 

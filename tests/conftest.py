@@ -42,7 +42,8 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def _pg_admin_url() -> str:
-    return str(make_url(PG_URL).set(drivername="postgresql+psycopg"))
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)  # str() would print the password as ***
 
 
 @pytest.fixture

@@ -149,3 +149,31 @@ def test_personas_new_refuses(workspace: Path, args: tuple[str, ...], message: s
     assert result.returncode == 2
     assert result.stderr.startswith(message)
     assert (workspace / "personas" / "ava.yaml").read_bytes() == before
+
+
+def test_init_makes_a_workspace_that_checks_clean(tmp_path: Path) -> None:
+    result = run("init", "studio", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ws = tmp_path / "studio"
+    assert "created personas/example.yaml" in result.stdout
+    assert result.stdout.rstrip().endswith("influencer preview --days 7")
+    assert (ws / ".gitignore").read_text(encoding="utf-8").splitlines()[1:4:2] == [".influencer/", "outbox/"]
+    assert sorted(p.name for p in (ws / "personas" / "example" / "images").glob("*.jpg")) == [
+        "example-camel-coat.jpg", "example-charcoal-coat.jpg", "example-forest-coat.jpg"]
+    checked = run("check", cwd=ws)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("✓ 1 personas, 1 schedules: no problems")
+
+
+def test_init_refuses_a_folder_that_holds_a_workspace(workspace: Path) -> None:
+    before = sorted(p.name for p in workspace.iterdir())
+    result = run("init", str(workspace), cwd=workspace.parent)
+    assert result.returncode == 2
+    assert "already holds a workspace (personas, schedules)" in result.stderr
+    assert sorted(p.name for p in workspace.iterdir()) == before
+
+
+def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules/\n", encoding="utf-8")
+    assert run("init", cwd=tmp_path).returncode == 0
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n"

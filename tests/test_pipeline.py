@@ -325,3 +325,17 @@ def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:3] == ["AI-generated", ""]
     assert "Texture first, always." in result.stdout
+
+
+def test_a_slot_created_meanwhile_by_another_process_is_reused_not_a_crash(ctx: Context) -> None:
+    from influencer.pipeline import _new_post, plan_window
+
+    slots, _ = plan_window(ctx, window(1, "mei"))
+    with ctx.session() as session:
+        theirs = _new_post(ctx, session, slots[0])  # the other daemon's insert
+    with ctx.session() as session:
+        mine = _new_post(ctx, session, slots[0])  # ours, planned from the same read
+    assert mine.id == theirs.id
+    with ctx.session() as session:
+        assert len(session.exec(select(Post).where(col(Post.slot_at) == slots[0].slot_at,
+                                                   col(Post.platform) == slots[0].platform)).all()) == 1

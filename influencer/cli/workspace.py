@@ -1,4 +1,4 @@
-"""Commands about the workspace itself: check, personas, schedules."""
+"""Commands about the workspace itself: init, check, personas, schedules."""
 
 from __future__ import annotations
 
@@ -11,6 +11,28 @@ from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, 
 personas_app = typer.Typer(help="List the twins (personas) or scaffold a new one.",
                            invoke_without_command=True, no_args_is_help=False)
 app.add_typer(personas_app, name="personas")
+
+
+@app.command()
+def init(
+    path: Annotated[str, typer.Argument(metavar="[PATH]", help="The folder to make a workspace of "
+                                        "(created if missing; default: the current folder).")] = ".",
+) -> None:
+    """Create a workspace: personas/ with a commented example twin and a drawn image,
+    schedules/ with its commented schedule, a commented influencer.toml, and a .gitignore for
+    the runtime state (.influencer/, outbox/). Refuses a folder that already holds one."""
+    from pathlib import Path
+
+    from influencer.clock import utcnow
+    from influencer.config.scaffold import new_workspace
+
+    target = Path(path)
+    created = new_workspace(target, utcnow().date())
+    root = target.expanduser().resolve()
+    for item in created:
+        typer.echo(f"created {item.relative_to(root)}{'/' if item.is_dir() else ''}")
+    where = "" if root == Path.cwd().resolve() else f"cd {path} && "
+    typer.echo(f"next: {where}influencer check && influencer images scan && influencer preview --days 7")
 
 
 @app.command()

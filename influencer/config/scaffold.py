@@ -1,4 +1,8 @@
-"""``influencer personas new ID``: a fully commented persona file and its imagery folder."""
+"""Scaffolding: ``influencer init`` (a whole workspace) and ``influencer personas new`` (a twin).
+
+Every file written is commented field by field, so a new user reads what to change where they
+change it. Nothing existing is ever overwritten.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,22 @@ from datetime import date
 from pathlib import Path
 
 from influencer.config.fields import ID_PATTERN
+from influencer.config.settings import SETTINGS_FILE
 from influencer.errors import InfluencerError
 
-TEMPLATE = Path(__file__).with_name("persona.yaml.tmpl")
+HERE = Path(__file__).parent
+TEMPLATE = HERE / "persona.yaml.tmpl"
+EXAMPLE_ID = "example"
+# the example twin's images: (file, coat colour, colour name), each with a sidecar
+EXAMPLE_IMAGES = (("example-camel-coat.jpg", "#c49a62", "camel"),
+                  ("example-forest-coat.jpg", "#4f6b55", "forest green"),
+                  ("example-charcoal-coat.jpg", "#55504b", "charcoal"))
+SIDECAR = """\
+tags: [coat, studio]
+alt: "Illustration of a faceless figure in a long {colour} coat against a plain studio backdrop."
+focal: [0.5, 0.3]
+do_not_use: false
+"""
 
 
 def new_persona(root: Path, persona_id: str, *, name: str | None, twin_of: str | None,
@@ -34,3 +51,71 @@ def new_persona(root: Path, persona_id: str, *, name: str | None, twin_of: str |
     images.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return [path, images]
+
+
+def new_workspace(root: Path, today: date) -> list[Path]:
+    """A workspace at ``root``: one commented example twin with a drawn image, its schedule,
+    a commented influencer.toml and a .gitignore for the runtime state. Refuses a folder that
+    already holds a workspace."""
+    root = root.expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise InfluencerError(f"{root} exists and is not a folder")
+    taken = [name for name in ("personas", "schedules", SETTINGS_FILE) if (root / name).exists()]
+    if taken:
+        raise InfluencerError(f"{root} already holds a workspace ({', '.join(taken)}); "
+                              "not overwriting it")
+    (root / "schedules").mkdir(parents=True, exist_ok=True)
+    created = [root / "personas", root / "schedules"]
+    persona, images = new_persona(root, EXAMPLE_ID, name="Example Twin", twin_of="Example Model",
+                                  today=today)
+    created += [persona, images]
+    for name, coat, colour in EXAMPLE_IMAGES:
+        image = images / name
+        image.write_bytes(draw_example_image(coat))
+        image.with_suffix(".yaml").write_text(SIDECAR.format(colour=colour), encoding="utf-8")
+        created += [image, image.with_suffix(".yaml")]
+    files = {
+        root / "schedules" / f"{EXAMPLE_ID}-weekly.yaml": (HERE / "schedule.yaml.tmpl").read_text(
+            encoding="utf-8").format(id=f"{EXAMPLE_ID}-weekly", persona=EXAMPLE_ID,
+                                     start=today.isoformat()),
+        root / SETTINGS_FILE: (HERE / "influencer.toml.tmpl").read_text(encoding="utf-8"),
+    }
+    gitignore = root / ".gitignore"
+    if not gitignore.exists():
+        files[gitignore] = (HERE / "gitignore.tmpl").read_text(encoding="utf-8")
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        created.append(path)
+    return created
+
+
+def draw_example_image(coat: str, width: int = 1080, height: int = 1350) -> bytes:
+    """A faceless fashion croquis in a coat of colour ``coat`` on a studio backdrop, drawn with
+    Pillow: no photograph, no real person, the same bytes every time."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    backdrop = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(Image.new("RGB", (width, height), "#cdbfae"),
+                            Image.new("RGB", (width, height), "#efe8de"), backdrop)
+    draw = ImageDraw.Draw(image, "RGBA")
+    cx, floor = width / 2, height * 0.93
+    draw.ellipse((cx - 230, floor - 30, cx + 230, floor + 30), fill="#b9ab99")  # shadow
+    draw.polygon([(cx - 70, floor - 420), (cx - 95, floor), (cx - 40, floor),  # legs
+                  (cx, floor - 380), (cx + 40, floor), (cx + 95, floor), (cx + 70, floor - 420)],
+                 fill="#3a3633")
+    draw.polygon([(cx - 120, height * 0.26), (cx + 120, height * 0.26),  # coat
+                  (cx + 190, floor - 300), (cx - 190, floor - 300)], fill=coat)
+    draw.line([(cx, height * 0.27), (cx, floor - 305)], fill="#00000040", width=6)
+    for side in (-1, 1):  # sleeves
+        draw.polygon([(cx + side * 110, height * 0.27), (cx + side * 150, height * 0.28),
+                      (cx + side * 185, height * 0.55), (cx + side * 140, height * 0.56)],
+                     fill="#00000022")
+    draw.rectangle((cx - 28, height * 0.20, cx + 28, height * 0.27), fill="#d9b49a")  # neck
+    draw.ellipse((cx - 70, height * 0.09, cx + 70, height * 0.22), fill="#d9b49a")  # head
+    draw.chord((cx - 78, height * 0.08, cx + 78, height * 0.2), 180, 360, fill="#4a3426")  # hair
+    image = image.filter(ImageFilter.SMOOTH)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88, optimize=True)
+    return buffer.getvalue()

@@ -20,7 +20,7 @@ from typing import Any
 from tests.platforms.openapi import SPECS, Spec
 from tests.platforms.standin import Recorded, Reply, StandIn
 
-SPEC = Spec(SPECS / "mastodon-openapi.json", overlapping_one_of=True)
+SPEC = Spec(SPECS / "mastodon.subset.json.gz", overlapping_one_of=True)
 TOKEN = "mastodon-token-ava"
 BOOLEANS = {"sensitive", "exclude_reblogs", "exclude_replies", "only_media", "pinned", "delete_media"}
 CREATED_AT = "2026-12-01T09:00:03.000Z"

@@ -22,7 +22,7 @@ from oauthlib.oauth1.rfc5849 import signature
 from tests.platforms.openapi import SPECS, Spec
 from tests.platforms.standin import Recorded, Reply, StandIn
 
-SPEC = Spec(SPECS / "x-api-v2-openapi.json")
+SPEC = Spec(SPECS / "x-api-v2.subset.json.gz")
 SIGNED_HOST = "https://api.twitter.com"
 KEYS = {"consumer_key": "ck-ava", "consumer_secret": "cs-ava",
         "access_token": "at-ava", "access_token_secret": "ats-ava"}
