@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -11,14 +12,15 @@ from influencer.captions import Caption, CaptionRequest
 from influencer.captions.fitting import fits, length_of
 from influencer.captions.safety import rule_violations
 from influencer.config import BUILTIN_SPECS
+from influencer.daemon.sending import Outcome, publish_approved
 from influencer.drafting import Progress, draft_posts
 from influencer.errors import InfluencerError
 from influencer.imagery import release_uses
-from influencer.pipeline import Context, posts_by_id, posts_for, settle_unapproved
+from influencer.pipeline import Context, posts_by_id, posts_for, settle_unapproved, slot_post
 from influencer.planning import Slot
 from influencer.preview.build import preview_item
 from influencer.preview.model import PreviewItem
-from influencer.publishing import labelled, publish_dry, publish_live
+from influencer.publishing import labelled, publish_dry
 from influencer.store import Post, PostStatus, transition
 
 QUEUE_STATUSES = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved,
@@ -114,45 +116,37 @@ def _composed(ctx: Context, post: Post) -> str:
                    persona.disclosure.position, schedule.campaign.paid)
 
 
-def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Post]:
-    """One post per platform of the schedule, now, through the same path as scheduled ones.
+def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
+    """One post per platform of the schedule, now, through the one publish path.
 
-    A dry run makes posts of mode ``dry``: the daemon never publishes them live.
+    Each is a ``manual`` post whose slot is this second: it never takes a planned slot's
+    identity, and repeating the command within the same second finds the same posts instead of
+    making more. A dry run makes posts of mode ``dry`` that the daemon never publishes live.
     """
     schedule = ctx.ws.schedules.get(schedule_id)
     if schedule is None:
         raise InfluencerError(f"no schedule {schedule_id!r}; see: influencer schedules")
-    moment = ctx.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    moment = ctx.now().replace(microsecond=0)
+    day = moment.astimezone(ZoneInfo(schedule.timezone)).date()
     mode = "dry" if dry_run else "live"
-    created = []
-    with ctx.session() as session:
-        for platform in schedule.platforms:
-            slot = Slot(moment, moment, schedule.id, platform, schedule.persona, moment.date())
-            post = Post(persona=slot.persona, schedule=slot.schedule, platform=platform,
-                        slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode,
-                        status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
-            session.add(post)
-            session.commit()
-            created.append(post)
-    draft_posts(ctx, created)
-    results = []
-    for post in posts_by_id(ctx, [p.id for p in created]):
-        results.append(_publish_now(ctx, post, dry_run))
-    return results
+    made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
+                      mode=mode, kind="manual") for platform in schedule.platforms]
+    draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
+    return [_publish_now(ctx, post, dry_run) for post in posts_by_id(ctx, [p.id for p in made])]
 
 
-def _publish_now(ctx: Context, post: Post, dry_run: bool) -> Post:
+def _publish_now(ctx: Context, post: Post, dry_run: bool) -> Outcome:
     if post.status == PostStatus.drafted:  # the person asking to post now approves it
         with ctx.session() as session:
             post = transition(session, post.id, PostStatus.approved, actor=ctx.actor,
                               now=ctx.now(), reason="posted now by a person",
                               changes={"approved_by": ctx.actor, "approved_at": ctx.now()})
     if post.status != PostStatus.approved:
-        return post
+        return Outcome(post)  # not drafted, held, skipped, or already sent by an identical run
     if dry_run:
         publish_dry(ctx, post)
-        return post
-    return publish_live(ctx, post)
+        return Outcome(post)
+    return publish_approved(ctx, post)
 
 
 def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:

@@ -94,7 +94,7 @@ def materialise(ctx: Context, window: Window) -> Planned:
                 if refusal:
                     excluded.append(Excluded(slot.schedule, slot.platform, slot.slot_at, refusal))
                     continue
-                post = _new_post(ctx, session, slot)
+                post = slot_post(ctx, slot)
             posts.append(post)
     return Planned(posts, excluded)
 
@@ -102,7 +102,7 @@ def materialise(ctx: Context, window: Window) -> Planned:
 def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:
     if not slots:
         return {}
-    query = select(Post).where(col(Post.mode) == "live",
+    query = select(Post).where(col(Post.mode) == "live", col(Post.kind) == "slot",
                                col(Post.slot_at) >= slots[0].slot_at - timedelta(days=1),
                                col(Post.slot_at) <= max(s.slot_at for s in slots),
                                col(Post.schedule).in_({s.schedule for s in slots}))
@@ -125,19 +125,23 @@ def _over_daily_limit(ctx: Context, session: Session, slot: Slot, taken: list[Po
     return None
 
 
-def _new_post(ctx: Context, session: Session, slot: Slot) -> Post:
-    """The slot's planned row; when another process created it first, theirs."""
+def slot_post(ctx: Context, slot: Slot, mode: str = "live", kind: str = "slot") -> Post:
+    """The post of this slot identity (schedule, platform, slot time, mode, kind), created
+    planned if new; when it exists (another process made it, or an identical ``post --now``
+    ran in the same second), the existing one. Its own transaction, so that losing the race
+    rolls back nothing of the caller's."""
+    identity = (col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
+                col(Post.slot_at) == slot.slot_at, col(Post.mode) == mode, col(Post.kind) == kind)
     post = Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
-                slot_at=slot.slot_at, publish_at=slot.publish_at, mode="live",
+                slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode, kind=kind,
                 status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
-    session.add(post)
-    try:
-        session.commit()
-    except IntegrityError:  # the slot's unique key: a concurrent daemon or preview won the race
-        session.rollback()
-        return session.exec(select(Post).where(
-            col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
-            col(Post.slot_at) == slot.slot_at, col(Post.mode) == "live")).one()
+    with ctx.session() as session:
+        session.add(post)
+        try:
+            session.commit()
+        except IntegrityError:  # the unique slot key: made already, or by a concurrent process
+            session.rollback()
+            return session.exec(select(Post).where(*identity)).one()
     return post
 
 

@@ -17,14 +17,7 @@ from sqlmodel import Session, col, select
 from influencer.config import BUILTIN_SPECS, Workspace
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
 from influencer.drafting import day_refusal
-from influencer.errors import (
-    DisclosureError,
-    InfluencerError,
-    PermanentError,
-    PlatformError,
-    RetryableError,
-    UnknownOutcome,
-)
+from influencer.errors import DisclosureError, InfluencerError
 from influencer.pipeline import Context, is_stale, local_day
 from influencer.platforms import Published, platform_class
 from influencer.platforms.base import AccountContext, Platform
@@ -134,32 +127,3 @@ def record_published(ctx: Context, session: Session, post: Post, published: Publ
                             published_at=ctx.now(), detail=published.detail))
     return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now(),
                       reason=reason, changes={"lease_until": None, "last_error": None})
-
-
-def publish_live(ctx: Context, post: Post) -> Post:
-    """Claim an approved post and publish it (to the outbox while its account is not live)."""
-    refusal = rights_refusal(ctx, post)
-    with ctx.session() as session:
-        if refusal:
-            return transition(session, post.id, PostStatus.skipped, actor=ctx.actor,
-                              now=ctx.now(), reason=refusal)
-        ready = labelled(ctx, post)
-        claimed = transition(session, post.id, PostStatus.publishing, actor=ctx.actor,
-                             now=ctx.now(), changes={"claimed_by": ctx.actor,
-                                                     "attempts": post.attempts + 1})
-        try:
-            published = adapter_for(ctx, claimed, dry_run=False).publish(ready)
-        except (RetryableError, PermanentError, UnknownOutcome, PlatformError) as exc:
-            return _failed(ctx, session, claimed, exc)
-        session.add(Publication(post_id=post.id, mode="live", platform=post.platform,
-                                platform_id=published.platform_id, url=published.url,
-                                published_at=ctx.now(), detail=published.detail))
-        session.commit()
-        return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now())
-
-
-def _failed(ctx: Context, session: Session, post: Post, exc: PlatformError) -> Post:
-    target = (PostStatus.unconfirmed if isinstance(exc, UnknownOutcome)
-              else PostStatus.approved if isinstance(exc, RetryableError) else PostStatus.failed)
-    return transition(session, post.id, target, actor=ctx.actor, now=ctx.now(), reason=str(exc),
-                      changes={"last_error": str(exc)})

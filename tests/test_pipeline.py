@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from influencer.actions import edit_caption, post_now, queue, redraft, reject_and_redraft
 from influencer.config import load_workspace
+from influencer.daemon.sending import publish_approved
 from influencer.errors import DisclosureError, IllegalTransition, InfluencerError
 from influencer.pipeline import (
     Context,
@@ -27,7 +28,7 @@ from influencer.pipeline import (
     settle_unapproved,
 )
 from influencer.preview.build import build_preview
-from influencer.publishing import publish_dry, publish_live
+from influencer.publishing import publish_dry
 from influencer.store import AuditEvent, Post, PostStatus, Publication, open_store
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -199,15 +200,18 @@ def test_dry_runs_never_consume_a_slot_and_do_not_repeat(ctx: Context) -> None:
     assert len(list(ctx.ws.outbox_dir.glob("*/*/*/post.json"))) == len(items)
 
 
-def test_an_account_not_live_publishes_to_the_outbox_and_uses_the_slot(ctx: Context) -> None:
+def test_an_account_not_live_publishes_to_the_outbox_and_uses_the_slot(
+        ctx: Context, clock: FixedClock) -> None:
     build_preview(ctx, window(persona="mei"))
     [post, *_] = posts_for(ctx, "mei", None, [PostStatus.approved])
-    published = publish_live(ctx, post)
+    clock.now = post.publish_at  # due
+    published = publish_approved(ctx, post).post
     assert published.status == PostStatus.published
     document = json.loads(next(ctx.ws.outbox_dir.glob(f"mei/*/*-{post.id}/post.json")).read_text("utf-8"))
     assert document["mode"] == "live"
-    with pytest.raises(IllegalTransition):  # used: it cannot be published again
-        publish_live(ctx, published)
+    again = publish_approved(ctx, published)  # used: it is not claimed, nor sent, again
+    assert again.post.status == PostStatus.published and again.held_back
+    assert len(list(ctx.ws.outbox_dir.glob(f"mei/*/*-{post.id}/post.json"))) == 1
 
 
 def test_rights_revoked_after_drafting_stop_the_post_at_publish(workspace: Path, clock: FixedClock) -> None:
@@ -219,14 +223,15 @@ def test_rights_revoked_after_drafting_stop_the_post_at_publish(workspace: Path,
                     encoding="utf-8")
     ctx = open_context(workspace, clock)
     [post, *_] = posts_for(ctx, "mei", None, [PostStatus.approved])
-    stopped = publish_live(ctx, post)
+    clock.now = post.publish_at
+    stopped = publish_approved(ctx, post).post
     assert (stopped.status, stopped.reason) == (PostStatus.skipped, "rights revoked for mei")
     assert not list(ctx.ws.outbox_dir.glob("**/post.json"))
     ctx.engine.dispose()
 
 
 def test_post_now_dry_run_makes_dry_posts_the_daemon_never_sends(ctx: Context) -> None:
-    posts = post_now(ctx, "mei-evenings", dry_run=True)
+    posts = [o.post for o in post_now(ctx, "mei-evenings", dry_run=True)]
     assert {p.mode for p in posts} == {"dry"} and len(posts) == 2
     assert len(list(ctx.ws.outbox_dir.glob("mei/*/*/post.json"))) == 2
     assert all(json.loads(p.read_text("utf-8"))["mode"] == "dry"
@@ -237,9 +242,34 @@ def test_post_now_dry_run_makes_dry_posts_the_daemon_never_sends(ctx: Context) -
 
 
 def test_post_now_live_goes_through_approval_by_the_person(ctx: Context) -> None:
-    posts = post_now(ctx, "ava-autumn", dry_run=False)
+    posts = [o.post for o in post_now(ctx, "ava-autumn", dry_run=False)]
     assert {p.status for p in posts} == {PostStatus.published}
     assert {p.approved_by for p in posts} == {"tester"}
+
+
+def test_repeating_a_dry_post_now_in_the_same_second_duplicates_nothing(ctx: Context) -> None:
+    first = [o.post.id for o in post_now(ctx, "mei-evenings", dry_run=True)]
+    second = [o.post.id for o in post_now(ctx, "mei-evenings", dry_run=True)]
+    assert first == second
+    with ctx.session() as session:
+        assert len(session.exec(select(Post).where(col(Post.kind) == "manual")).all()) == 2
+        assert len(session.exec(select(Publication)).all()) == 2
+    assert len(list(ctx.ws.outbox_dir.glob("mei/*/*/post.json"))) == 2
+    outbox = sorted(p.parent.name for p in ctx.ws.outbox_dir.glob("mei/*/*/post.json"))
+    assert all(name.startswith(MONDAY.strftime("%Y%m%dT%H%M%SZ")) for name in outbox)
+
+
+def test_post_now_a_second_later_is_a_new_post_and_leaves_planned_slots_alone(
+        ctx: Context, clock: FixedClock) -> None:
+    planned = build_preview(ctx, window(persona="mei")).items
+    post_now(ctx, "mei-evenings", dry_run=False)
+    clock.now = MONDAY + timedelta(seconds=1)
+    post_now(ctx, "mei-evenings", dry_run=False)
+    with ctx.session() as session:
+        manual = session.exec(select(Post).where(col(Post.kind) == "manual")).all()
+    assert len(manual) == 4 and {p.status for p in manual} == {PostStatus.published}
+    again = build_preview(ctx, window(persona="mei")).items
+    assert [i.post["post_id"] for i in again] == [i.post["post_id"] for i in planned]
 
 
 def test_a_persona_with_no_usable_images_is_skipped_with_the_reason(ctx: Context, workspace: Path) -> None:
@@ -328,13 +358,11 @@ def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) 
 
 
 def test_a_slot_created_meanwhile_by_another_process_is_reused_not_a_crash(ctx: Context) -> None:
-    from influencer.pipeline import _new_post, plan_window
+    from influencer.pipeline import plan_window, slot_post
 
     slots, _ = plan_window(ctx, window(1, "mei"))
-    with ctx.session() as session:
-        theirs = _new_post(ctx, session, slots[0])  # the other daemon's insert
-    with ctx.session() as session:
-        mine = _new_post(ctx, session, slots[0])  # ours, planned from the same read
+    theirs = slot_post(ctx, slots[0])  # the other daemon's insert
+    mine = slot_post(ctx, slots[0])  # ours: the unique key refuses it
     assert mine.id == theirs.id
     with ctx.session() as session:
         assert len(session.exec(select(Post).where(col(Post.slot_at) == slots[0].slot_at,

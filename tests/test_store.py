@@ -176,8 +176,8 @@ def test_upgrade_from_the_first_migration_keeps_every_row(bare_engine: Engine) -
     with Session(engine) as session:
         post = session.get(Post, "p1")
         assert post is not None
-        assert (post.text, post.flags, post.slot_at, post.approved_by) == (
-            "AI-generated · hi", {"made_with_ai": True}, SLOT, None)
+        assert (post.text, post.flags, post.slot_at, post.approved_by, post.kind) == (
+            "AI-generated · hi", {"made_with_ai": True}, SLOT, None, "slot")
     with engine.connect() as conn:
         for table in ROWS_AT_0001:
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
@@ -186,6 +186,14 @@ def test_upgrade_from_the_first_migration_keeps_every_row(bare_engine: Engine) -
     with engine.begin() as conn, pytest.raises(IntegrityError):  # the constraint 0002 added
         conn.execute(text("INSERT INTO publication (post_id, mode, platform, published_at, detail)"
                           " VALUES ('p1', 'live', 'x', :at, '{}')"), {"at": SLOT})
+    copy = ("INSERT INTO post (id, persona, schedule, platform, slot_at, publish_at, mode, kind, status,"
+            " alt_texts, hashtags, flags, images, attempts, created_at, updated_at) VALUES (:id,"
+            " 'ava', 'ava-autumn', 'x', :at, :at, 'live', :kind, 'planned', '[]', '[]', '{}', '[]', 0,"
+            " :at, :at)")
+    with engine.begin() as conn:  # 0006: a manual post may share a planned slot's time…
+        conn.execute(text(copy), {"id": "p2", "at": SLOT.replace(tzinfo=None), "kind": "manual"})
+    with engine.begin() as conn, pytest.raises(IntegrityError):  # …but not another slot's identity
+        conn.execute(text(copy), {"id": "p3", "at": SLOT.replace(tzinfo=None), "kind": "slot"})
 
 
 CONCURRENT_OPEN = """

@@ -244,18 +244,26 @@ def post(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to outbox/ only.")] = False,
 ) -> None:
     """Make one post per platform of a schedule now, through the same drafting, labelling and
-    publishing path as scheduled posts. Exit 1 when one was not published."""
+    publishing path as scheduled posts: claimed with a lease, within the account's limits and
+    pauses, retried by the daemon when the platform asks to wait. Running it again in the same
+    second finds the same posts. Exit 1 when one was not published."""
     from influencer.actions import post_now
     from influencer.store import PostStatus
 
     if not now:
         raise InfluencerError("say --now to post immediately")
     with _context() as ctx:
-        posts = post_now(ctx, schedule_id, dry_run)
+        outcomes = post_now(ctx, schedule_id, dry_run)
     ok = True
-    for item in posts:
+    for outcome in outcomes:
+        item = outcome.post
         went = item.status == PostStatus.published or (dry_run and item.status == PostStatus.approved)
         ok &= went
-        typer.echo(f"{item.platform}: {'dry run, outbox' if dry_run else item.status}"
-                   + ("" if went else f" ({item.reason or item.last_error})"))
+        if dry_run and went:
+            typer.echo(f"{item.platform}: dry run, outbox")
+        elif outcome.held_back:
+            typer.echo(f"{item.platform}: {item.status} {item.id}, not sent now: {outcome.held_back}")
+        else:
+            why = "" if went else f" ({item.reason or item.last_error or 'no reason recorded'})"
+            typer.echo(f"{item.platform}: {item.status} {item.id}{why}")
     raise typer.Exit(EXIT_OK if ok else EXIT_PROBLEMS)

@@ -15,13 +15,15 @@ claim commits, to test a daemon dying between claim and call. Unset, it does not
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from influencer.config.settings import DaemonSettings
-from influencer.daemon.ratelimits import account_key, budget, ensure_account, lock_account, spend
+from influencer.daemon.ratelimits import Budget, account_key, budget, ensure_account, lock_account, spend
 from influencer.errors import IllegalTransition
 from influencer.pipeline import Context
 from influencer.store import AuditEvent, Post, PostStatus, transition
@@ -51,22 +53,31 @@ def paused(session: Session, persona: str) -> bool:
     return found is not None
 
 
-def claim(ctx: Context, persona: str, platform: str, want: int, limits: DaemonSettings) -> list[Post]:
-    """Claim up to ``want`` due posts of one account for this daemon; commit; return them."""
+@dataclass(frozen=True)
+class Claimed:
+    posts: list[Post]
+    held_back: str | None = None  # why the account may start nothing now (pause, limits)
+
+
+def claim(ctx: Context, persona: str, platform: str, want: int, limits: DaemonSettings,
+          only: Sequence[str] | None = None) -> Claimed:
+    """Claim up to ``want`` due posts of one account (of ``only`` these, if given); commit."""
     key = account_key(persona, platform)
     ensure_account(ctx.engine, key)
     now = ctx.now()
     lease_until = now + timedelta(seconds=limits.lease)
     with ctx.session() as session:
         row = lock_account(session, key, now)
-        allowance = 0 if paused(session, persona) else budget(
-            session, row, persona, platform, limits, now).allowance
-        if allowance <= 0:
+        allowance = (Budget(0, f"{persona} is paused (influencer resume)") if paused(session, persona)
+                     else budget(session, row, persona, platform, limits, now))
+        if allowance.allowance <= 0:
             session.rollback()
-            return []
+            return Claimed([], allowance.why_none)
         query = (select(Post).where(*_due(ctx), col(Post.persona) == persona,
                                     col(Post.platform) == platform)
-                 .order_by(col(Post.publish_at)).limit(min(want, allowance)))
+                 .order_by(col(Post.publish_at)).limit(min(want, allowance.allowance)))
+        if only is not None:
+            query = query.where(col(Post.id).in_(only))
         if ctx.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed = []
@@ -87,7 +98,7 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: DaemonSe
                                   .execution_options(populate_existing=True)))
     if claimed and os.environ.get(EXIT_AFTER_CLAIM) == "1":
         os._exit(70)
-    return fresh
+    return Claimed(fresh)
 
 
 def expired_leases(ctx: Context) -> list[Post]:

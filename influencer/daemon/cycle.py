@@ -197,7 +197,7 @@ class Daemon:
         for persona, platform in accounts:
             if self.stopping.is_set() or started >= free:
                 break
-            for post in claim(self.ctx, persona, platform, free - started, self.limits):
+            for post in claim(self.ctx, persona, platform, free - started, self.limits).posts:
                 step(post, "claimed", f"lease until {post.lease_until:%H:%M:%S}")
                 with self._done:
                     self._in_flight += 1

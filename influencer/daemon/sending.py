@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from influencer.config.settings import DaemonSettings
+from influencer.daemon.claims import claim
 from influencer.daemon.logs import log, step
 from influencer.daemon.ratelimits import account_key, block_until
 from influencer.daemon.retries import backoff, wait_for_retry
@@ -69,6 +69,24 @@ def send_claimed(ctx: Context, post: Post, limits: DaemonSettings) -> Sent:
         done = record_published(ctx, session, post, published)
     step(done, "published", published.url or published.platform_id)
     return Sent(done, seconds)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    post: Post
+    held_back: str | None = None  # why it was not sent now: paused, a limit of its account
+
+
+def publish_approved(ctx: Context, post: Post) -> Outcome:
+    """Claim this one approved post and send it now, through the daemon's own path: the same
+    pause and budget checks, lease, retries and audit (``post --now``)."""
+    limits = ctx.ws.settings.daemon
+    claimed = claim(ctx, post.persona, post.platform, 1, limits, only=[post.id])
+    if not claimed.posts:
+        return Outcome(post, claimed.held_back or f"post {post.id} is not due or not approved")
+    [mine] = claimed.posts
+    step(mine, "claimed", f"lease until {mine.lease_until:%H:%M:%S}")
+    return Outcome(send_claimed(ctx, mine, limits).post)
 
 
 def _move(ctx: Context, post: Post, target: PostStatus, reason: str) -> Post:
@@ -122,8 +140,3 @@ def settle(ctx: Context, post: Post) -> Post | None:
     step(done, "published", f"settled by lookup: {found.url or found.platform_id}")
     return done
 
-
-def describe(post: Post) -> dict[str, Any]:
-    return {"id": post.id, "persona": post.persona, "platform": post.platform,
-            "status": str(post.status), "publish_at": post.publish_at.isoformat(),
-            "reason": post.reason}

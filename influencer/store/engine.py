@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from influencer.errors import StoreError
 
-HEAD_REVISION = "0005"  # the newest file in migrations/versions; a test keeps them in step
+HEAD_REVISION = "0006"  # the newest file in migrations/versions; a test keeps them in step
 BUSY_TIMEOUT_MS = 15_000
 _ADVISORY_KEY = 0x1F1E_6C75  # pg_advisory_lock key of influencer migrations
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -119,6 +119,19 @@ def _run_alembic(engine: Engine, revision: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:  # SQLite rebuilds a table to change a constraint: keys are checked afterwards
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no effect inside a transaction
+            conn.commit()
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all() if sqlite else []
+                if broken:
+                    raise StoreError(f"migration to {revision} broke {len(broken)} foreign keys")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()

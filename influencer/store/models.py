@@ -86,7 +86,7 @@ class Post(SQLModel, table=True):
 
     __tablename__ = "post"
     __table_args__ = (
-        UniqueConstraint("schedule", "platform", "slot_at", "mode", name="uq_post_slot"),
+        UniqueConstraint("schedule", "platform", "slot_at", "mode", "kind", name="uq_post_slot"),
         Index("ix_post_status_publish_at", "status", "publish_at"),
         Index("ix_post_persona_slot_at", "persona", "slot_at"),
     )
@@ -98,6 +98,8 @@ class Post(SQLModel, table=True):
     slot_at: datetime = _aware()  # nominal slot time (UTC), part of the slot's identity
     publish_at: datetime = _aware()  # slot time with its jitter
     mode: str = Field(default="live", max_length=8)  # live | dry
+    kind: str = Field(default="slot", max_length=8,  # slot (planned) | manual (post --now)
+                      sa_column_kwargs={"server_default": "slot"})
     status: PostStatus = Field(default=PostStatus.planned, sa_type=String(16))
     reason: str | None = Field(default=None, sa_type=Text)  # why skipped / held / failed
     text: str | None = Field(default=None, sa_type=Text)  # as published: label, body, hashtags
