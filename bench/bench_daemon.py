@@ -42,8 +42,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from influencer.config import load_workspace  # noqa: E402
-from influencer.drafting import draft_posts  # noqa: E402
-from influencer.pipeline import Context  # noqa: E402
+from influencer.flow.context import Context  # noqa: E402
+from influencer.flow.draft import draft_posts  # noqa: E402
 from influencer.store import Post, PostStatus, Publication, open_store  # noqa: E402
 from influencer.store.models import new_post_id  # noqa: E402
 from tests.platforms.mastodon_standin import TOKEN, MastodonStandIn  # noqa: E402

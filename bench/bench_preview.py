@@ -97,7 +97,7 @@ def planning_rates(root: Path) -> tuple[float, float, int]:
     from apscheduler.triggers.cron import CronTrigger
 
     from influencer.config import load_workspace
-    from influencer.planning import plan
+    from influencer.flow.plan import plan
 
     ws = load_workspace(root)
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)

@@ -47,7 +47,7 @@ class LabeledImage:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """What the pipeline hands to the disclosure step: a stored draft, not yet labelled."""
+    """What the flow hands to the disclosure step: a stored draft, not yet labelled."""
 
     post_id: str
     persona: str

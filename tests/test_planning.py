@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from influencer.config import Persona, Schedule
-from influencer.planning import jitter_seconds, plan
+from influencer.flow.plan import jitter_seconds, plan
 
 PERSONA: dict[str, Any] = {
     "id": "ava", "name": "Ava North", "twin_of": "Ava Nordström",

@@ -11,8 +11,8 @@ from influencer.cli.posts import _context
 from influencer.errors import InfluencerError
 
 if TYPE_CHECKING:
-    from influencer.daemon.report import StatusReport
-    from influencer.pipeline import Context
+    from influencer.flow import Context
+    from influencer.flow.status import StatusReport
 
 PersonaArgument = Annotated[str | None, typer.Argument(
     metavar="[PERSONA]", help="The persona (default: every persona).")]
@@ -37,11 +37,10 @@ def run(
     SIGTERM lets publishes in flight finish and exits 0."""
     from influencer.config import open_workspace
     from influencer.daemon.cycle import Daemon
-    from influencer.daemon.heartbeat import daemon_id
     from influencer.daemon.logs import configure
     from influencer.daemon.metrics import Metrics
-    from influencer.pipeline import Context
-    from influencer.scheduler import DaemonRunner, running_clock
+    from influencer.daemon.runner import DaemonRunner, daemon_id, running_clock
+    from influencer.flow import Context
     from influencer.store import open_store
 
     ws = open_workspace(State.workspace)
@@ -79,7 +78,7 @@ def status(as_json: JsonOption = False) -> None:
     """Next runs per schedule, posts by status, and each daemon's heartbeat and configuration.
     Exit 0 when healthy, 1 when posts are failed, unconfirmed or held, 2 when no daemon has a
     recent heartbeat."""
-    from influencer.daemon.report import status_report
+    from influencer.flow.status import status_report
 
     with _context() as ctx:
         report = status_report(ctx)
@@ -113,7 +112,7 @@ def _show_status(report: StatusReport) -> None:
 def pause(persona: PersonaArgument = None) -> None:
     """Stop new claims for a persona, or for everything; checked by every daemon at claim time.
     Posts whose slot and grace pass while paused are skipped, not sent late."""
-    from influencer.daemon.control import pause as stop
+    from influencer.flow.control import pause as stop
 
     with _context() as ctx:
         done = stop(ctx, persona)
@@ -124,7 +123,7 @@ def pause(persona: PersonaArgument = None) -> None:
 @app.command()
 def resume(persona: PersonaArgument = None) -> None:
     """Lift a pause made by `influencer pause` with the same argument."""
-    from influencer.daemon.control import resume as go
+    from influencer.flow.control import resume as go
 
     with _context() as ctx:
         done = go(ctx, persona)
@@ -135,7 +134,7 @@ def resume(persona: PersonaArgument = None) -> None:
 @app.command()
 def retry(post_id: PostArgument) -> None:
     """Send a failed post again: back to approved, with its attempts renewed."""
-    from influencer.daemon.control import retry as again
+    from influencer.flow.settle import retry as again
 
     with _context() as ctx:
         post = again(ctx, post_id)
@@ -152,7 +151,7 @@ def resolve(
 ) -> None:
     """Settle an unconfirmed post (see `influencer queue --unconfirmed`) after checking the
     platform: it was published at URL, or it was not and is sent again."""
-    from influencer.daemon.control import resolve as settle
+    from influencer.flow.settle import resolve as settle
 
     if (published is None) == (not not_published):
         raise InfluencerError("say either --published URL or --not-published")
@@ -164,7 +163,7 @@ def resolve(
 @app.command()
 def delete(post_id: PostArgument) -> None:
     """Remove a published post from its platform (or the outbox) through its adapter."""
-    from influencer.daemon.control import delete as remove
+    from influencer.flow.takedown import delete as remove
 
     with _context() as ctx:
         post = remove(ctx, post_id)

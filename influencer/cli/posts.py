@@ -15,9 +15,8 @@ from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, 
 from influencer.errors import InfluencerError
 
 if TYPE_CHECKING:
-    from influencer.pipeline import Context
+    from influencer.flow import Context, Post
     from influencer.preview.model import PreviewItem
-    from influencer.store import Post
 
 PersonaOption = Annotated[str | None, typer.Option("--persona", metavar="ID",
                                                    help="Act on this persona's posts.")]
@@ -28,7 +27,7 @@ IdsArgument = Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help
 
 @contextmanager
 def _context() -> Iterator[Context]:
-    from influencer.pipeline import Context
+    from influencer.flow import Context
 
     ctx = Context.open(State.workspace)
     try:
@@ -95,30 +94,31 @@ def preview(
 ) -> None:
     """Draft what is missing in the window (stored), then show the stored drafts exactly as they
     will be published. Exit 1 when some posts could not be drafted."""
-    from influencer.pipeline import Window
-    from influencer.preview.build import build_preview
+    from influencer.flow import Window
+    from influencer.flow.review import preview_window
+    from influencer.preview.items import preview_items
     from influencer.preview.model import preview_document
 
     with _context() as ctx:
         begin = _parse_when(start) if start else ctx.now()
         window = Window(begin, begin + timedelta(days=days), persona, platform)
-        result = build_preview(ctx, window, None if as_json else _progress("drafting"))
+        result = preview_window(ctx, window, None if as_json else _progress("drafting"))
         if outbox:
-            from influencer.actions import publish_window_dry
-            from influencer.pipeline import posts_by_id
+            from influencer.flow.publish import publish_window_dry
 
-            publish_window_dry(ctx, posts_by_id(ctx, [i.post["post_id"] for i in result.items]))
+            publish_window_dry(ctx, result.posts)
+        items = preview_items(ctx, result.posts)
         title = f"Preview {begin:%Y-%m-%d %H:%M} UTC + {days} days"
         if html is not None:
             from influencer.preview.html import render_html
 
-            html.write_text(render_html(result.items, title, ctx.ws.state_dir / "thumbs"),
+            html.write_text(render_html(items, title, ctx.ws.state_dir / "thumbs"),
                             encoding="utf-8")
     if as_json:
-        print_json(preview_document(result.items, begin.isoformat(), window.end.isoformat()))
+        print_json(preview_document(items, begin.isoformat(), window.end.isoformat()))
     else:
-        _show(result.items, title)
-        typer.echo(f"{len(result.items)} posts, {result.not_drafted} could not be drafted, "
+        _show(items, title)
+        typer.echo(f"{len(items)} posts, {result.not_drafted} could not be drafted, "
                    f"{len(result.excluded)} slots excluded" + (f"; HTML: {html}" if html else ""))
     raise typer.Exit(EXIT_PROBLEMS if result.not_drafted else EXIT_OK)
 
@@ -129,10 +129,11 @@ def queue(
     as_json: JsonOption = False,
 ) -> None:
     """Posts waiting for something: a draft, approval, a person's decision, or their slot."""
-    from influencer.actions import queue as waiting
+    from influencer.flow.approve import queue as waiting
+    from influencer.preview.items import preview_items
 
     with _context() as ctx:
-        items = waiting(ctx, unconfirmed)
+        items = preview_items(ctx, waiting(ctx, unconfirmed))
     if as_json:
         print_json([item.as_json() for item in items])
     else:
@@ -141,8 +142,8 @@ def queue(
 
 def _selected(ctx: Context, ids: list[str] | None, persona: str | None, day: str | None,
               statuses: tuple[str, ...]) -> list[Post]:
-    from influencer.actions import select_posts
-    from influencer.store import PostStatus
+    from influencer.flow import PostStatus
+    from influencer.flow.approve import select_posts
 
     return select_posts(ctx, ids or [], persona, _parse_day(day),
                         tuple(PostStatus(s) for s in statuses))
@@ -151,7 +152,7 @@ def _selected(ctx: Context, ids: list[str] | None, persona: str | None, day: str
 @app.command()
 def approve(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None) -> None:
     """Sign off drafted or held posts, by id or all of a persona's (on one day)."""
-    from influencer.pipeline import approve as sign_off
+    from influencer.flow.approve import approve as sign_off
 
     with _context() as ctx:
         posts = sign_off(ctx, _selected(ctx, ids, persona, day, ("drafted", "held")))
@@ -169,9 +170,9 @@ def reject(
     redraft: Annotated[bool, typer.Option(help="Draft the slot again instead of skipping it.")] = False,
 ) -> None:
     """Reject a draft: its slot is skipped with the reason, or drafted again with --redraft."""
-    from influencer.actions import reject_and_redraft
-    from influencer.pipeline import posts_by_id
-    from influencer.pipeline import reject as skip
+    from influencer.flow.approve import reject as skip
+    from influencer.flow.approve import reject_and_redraft
+    from influencer.flow.context import posts_by_id
 
     with _context() as ctx:
         [post] = posts_by_id(ctx, [post_id])
@@ -190,8 +191,8 @@ def edit(
 ) -> None:
     """Change a draft's caption. It is checked and labelled again (the label cannot be removed);
     an approved post goes back to drafted."""
-    from influencer.actions import edit_caption
-    from influencer.pipeline import posts_by_id
+    from influencer.flow.approve import edit_caption
+    from influencer.flow.context import posts_by_id
 
     with _context() as ctx:
         [post] = posts_by_id(ctx, [post_id])
@@ -226,8 +227,8 @@ def _in_editor(text: str) -> str | None:
 @app.command()
 def redraft(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None) -> None:
     """Replace drafts on request: images chosen and captions written again."""
-    from influencer.actions import REDRAFTABLE
-    from influencer.actions import redraft as again
+    from influencer.flow.draft import REDRAFTABLE
+    from influencer.flow.draft import redraft as again
 
     with _context() as ctx:
         posts = _selected(ctx, ids, persona, day, tuple(str(s) for s in REDRAFTABLE))
@@ -247,8 +248,8 @@ def post(
     publishing path as scheduled posts: claimed with a lease, within the account's limits and
     pauses, retried by the daemon when the platform asks to wait. Running it again in the same
     second finds the same posts. Exit 1 when one was not published."""
-    from influencer.actions import post_now
-    from influencer.store import PostStatus
+    from influencer.flow import PostStatus
+    from influencer.flow.publish import post_now
 
     if not now:
         raise InfluencerError("say --now to post immediately")

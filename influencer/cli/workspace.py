@@ -71,7 +71,7 @@ def personas(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from influencer.clock import utcnow
-    from influencer.listings import persona_rows
+    from influencer.flow.listings import persona_rows
 
     rows = persona_rows(workspace(), utcnow().date())
     if as_json:
@@ -106,7 +106,7 @@ def personas_new(
 @app.command()
 def schedules(as_json: JsonOption = False) -> None:
     """List the schedules: persona, platforms, when (crontab meaning), zone, approval."""
-    from influencer.listings import schedule_rows
+    from influencer.flow.listings import schedule_rows
 
     rows = schedule_rows(workspace())
     if as_json:
@@ -137,7 +137,7 @@ def accounts_verify(
     account fails."""
     from dataclasses import asdict
 
-    from influencer.publishing import verify_accounts
+    from influencer.flow.accounts import verify_accounts
 
     checks = verify_accounts(workspace(), persona)
     if as_json:

@@ -1,16 +1,9 @@
-"""The daemon's parts: everything ``influencer run`` does between two APScheduler wake-ups.
+"""The daemon: ``influencer run``. It decides *when*; every *what* is a flow function.
 
-    claims.py      approved ─claim─▶ publishing: atomic, per account, with a lease
-    ratelimits.py  per-account concurrency, hourly budget and platform resets, in the database
-    retries.py     backoff with jitter; a retry waits in ``publish_retry``
-    sending.py     one claimed post: checks, the platform call, its outcome; settling by lookup
-    cycle.py       one pass: leases, missed slots, drafting, claiming, publishing
-    alerts.py      webhook and e-mail, each alert once across daemons
-    heartbeat.py   who runs, since when, with which configuration
-    report.py      ``influencer status``
-    control.py     pause, resume, retry, resolve, delete
-    logs.py        one line per publishing step, text or JSON
-    metrics.py     Prometheus
+    runner.py   APScheduler wiring (the planner's slots as date jobs), signals, reload, stop
+    cycle.py    one pass: leases, missed slots, drafting, claiming and sending on a thread pool
+    logs.py     text or JSON log lines
+    metrics.py  Prometheus
 
-``influencer/scheduler.py`` wires these to APScheduler, signals and reloading.
+It imports only ``influencer.flow`` (and the foundation: ``errors``, ``clock``).
 """

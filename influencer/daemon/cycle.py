@@ -15,27 +15,20 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
-from sqlmodel import col, select
-
-from influencer.config.settings import DaemonSettings
-from influencer.daemon.alerts import Alert, Alerter, post_alert
-from influencer.daemon.claims import accounts_due, claim, expired_leases
-from influencer.daemon.logs import log, step
 from influencer.daemon.metrics import Metrics
-from influencer.daemon.sending import send_claimed, settle
-from influencer.drafting import draft_posts
-from influencer.errors import IllegalTransition, InfluencerError
-from influencer.pipeline import Context, Window, materialise, settle_unapproved
-from influencer.publishing import publish_dry
-from influencer.store import Post, PostStatus, Publication, transition
-from influencer.store.models import PublishRetry
+from influencer.flow import Context, Limits, Post, PostStatus
+from influencer.flow.alerts import Alerter, approval_alerts, post_alert, rights_alerts
+from influencer.flow.approve import settle_unapproved
+from influencer.flow.claim import accounts_due, claim, expired_leases
+from influencer.flow.context import log, step
+from influencer.flow.draft import draft_posts
+from influencer.flow.due import drafts_due, rehearse_due
+from influencer.flow.publish import send_claimed, settle
+from influencer.flow.settle import skip_missed
 
 S = PostStatus
 ALERTED = (S.held, S.failed, S.unconfirmed)
-LOOKBACK = timedelta(days=1)  # missed slots this far back are recorded as skipped
-REDRAFT = timedelta(minutes=5)  # a slot whose drafting failed is tried again after this
 
 
 class Daemon:
@@ -52,8 +45,8 @@ class Daemon:
         self._again = False
 
     @property
-    def limits(self) -> DaemonSettings:
-        return self.ctx.ws.settings.daemon
+    def limits(self) -> Limits:
+        return self.ctx.limits
 
     def run_once(self) -> None:
         """``run --once``: everything due now, then return when every outcome is recorded."""
@@ -69,69 +62,20 @@ class Daemon:
             step(post, "unconfirmed", post.reason or "", logging.WARNING)
             if settle(self.ctx, post) is None:
                 self.alerts.notify(post_alert("unconfirmed", post))
-        self._skip_missed()
+        skip_missed(self.ctx)
         for post in settle_unapproved(self.ctx):
             step(post, str(post.status), post.reason or "", logging.WARNING)
             if post.status == S.held:
                 self.alerts.notify(post_alert("held", post))
-        self._approval_alerts()
-        self._rights_alerts()
-
-    def _skip_missed(self) -> None:
-        """Never-tried posts whose slot and grace are past: skipped, never sent in a burst."""
-        now = self.ctx.now()
-        tried = select(PublishRetry.post_id)
-        with self.ctx.session() as session:
-            overdue = session.exec(select(Post).where(
-                col(Post.mode) == "live", col(Post.status).in_([S.planned, S.approved]),
-                col(Post.publish_at) <= now, col(Post.attempts) == 0,
-                col(Post.id).not_in(tried))).all()
-            for post in overdue:
-                schedule = self.ctx.ws.schedules.get(post.schedule)
-                grace = schedule.grace if schedule else 0
-                if now <= post.publish_at + timedelta(seconds=grace):
-                    continue
-                reason = (f"missed: its time {post.publish_at:%Y-%m-%d %H:%M:%S} UTC and the "
-                          f"schedule's grace of {grace} s passed while no daemon was publishing")
-                try:
-                    moved = transition(session, post.id, S.skipped, actor=self.ctx.actor, now=now,
-                                       reason=reason)
-                except IllegalTransition:
-                    continue  # another daemon claimed or skipped it meanwhile
-                step(moved, "skipped", reason, logging.WARNING)
-
-    def _approval_alerts(self) -> None:
-        now = self.ctx.now()
-        with self.ctx.session() as session:
-            waiting = session.exec(select(Post).where(col(Post.mode) == "live",
-                                                      col(Post.status) == S.drafted,
-                                                      col(Post.publish_at) > now)).all()
-        for post in waiting:
-            schedule = self.ctx.ws.schedules.get(post.schedule)
-            if schedule and schedule.approval == "required" and (
-                    post.slot_at - timedelta(seconds=schedule.lead_time) <= now):
-                alert = post_alert("needs-approval", post)
-                self.alerts.notify(Alert(alert.kind, alert.key, f"{post.persona}/{post.platform} post "
-                                         f"{post.id} at {post.publish_at:%Y-%m-%d %H:%M} UTC needs "
-                                         "approval (influencer approve)", alert.detail))
-
-    def _rights_alerts(self) -> None:
-        today = self.ctx.now().date()
-        warning = self.ctx.ws.settings.alerts.rights_warning_days
-        for persona in self.ctx.ws.personas.values():
-            left = (persona.rights.expires - today).days
-            if 0 <= left <= warning and not persona.rights.revoked:
-                self.alerts.notify(Alert(
-                    "rights-expiring", f"rights:{persona.id}:{persona.rights.expires}",
-                    f"rights for {persona.id} expire on {persona.rights.expires} ({left} days)",
-                    {"persona": persona.id, "expires": persona.rights.expires.isoformat()}))
+        for alert in approval_alerts(self.ctx) + rights_alerts(self.ctx):
+            self.alerts.notify(alert)
 
     def draft_due(self) -> None:
         """Draft every slot that is within its lead time and has no draft yet."""
         if not self._drafting.acquire(blocking=False):
             return
         try:
-            due = self._undrafted()
+            due = drafts_due(self.ctx)
             if not due:
                 return
             started = time.perf_counter()
@@ -143,27 +87,10 @@ class Daemon:
         finally:
             self._drafting.release()
 
-    def _undrafted(self) -> list[Post]:
-        schedules = self.ctx.ws.schedules.values()
-        if not schedules:
-            return []
-        now = self.ctx.now()
-        lead = max(s.lead_time for s in schedules)
-        planned = materialise(self.ctx, Window(now - LOOKBACK, now + timedelta(seconds=lead + 60))).posts
-        self._skip_missed()  # slots of the look-back that are past their grace, with the reason
-        due = []
-        for post in planned:
-            schedule = self.ctx.ws.schedules[post.schedule]
-            if (post.status == S.planned and (not post.last_error or post.updated_at < now - REDRAFT)
-                    and post.slot_at - timedelta(seconds=schedule.lead_time) <= now
-                    and now <= post.publish_at + timedelta(seconds=schedule.grace)):
-                due.append(post)
-        return due
-
     def publish_due(self) -> None:
         """Claim and send due posts until none is left that this daemon may start."""
         if self.dry_run:
-            self._publish_dry_due()
+            self._rehearse_due()
             return
         while not self.stopping.is_set():
             if not self._claiming.acquire(blocking=False):
@@ -222,22 +149,12 @@ class Daemon:
                 self._in_flight -= 1
                 self._done.notify_all()
 
-    def _publish_dry_due(self) -> None:
-        now = self.ctx.now()
-        grace = max((s.grace for s in self.ctx.ws.schedules.values()), default=0)
-        done = select(Publication.post_id).where(col(Publication.mode) == "dry")
-        with self.ctx.session() as session:
-            due = session.exec(select(Post).where(
-                col(Post.mode) == "live", col(Post.status) == S.approved, col(Post.publish_at) <= now,
-                col(Post.publish_at) >= now - timedelta(seconds=grace),
-                col(Post.id).not_in(done))).all()
-        for post in due:
-            try:
-                published = publish_dry(self.ctx, post)
-            except InfluencerError as exc:
-                step(post, "dry-run-failed", str(exc), logging.WARNING)
-                continue
-            step(post, "dry-run", f"outbox {published.detail.get('folder')}")
+    def _rehearse_due(self) -> None:
+        for done in rehearse_due(self.ctx):
+            if done.published is None:
+                step(done.post, "dry-run-failed", done.error or "", logging.WARNING)
+            else:
+                step(done.post, "dry-run", f"outbox {done.published.detail.get('folder')}")
 
     def drain(self, timeout: float | None) -> bool:
         """Wait for publishes in flight; True when none is left."""

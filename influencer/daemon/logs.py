@@ -1,7 +1,7 @@
-"""Log lines: one per publishing step, naming persona, platform, post and status.
+"""The daemon's log: text, or JSON with one object per line for log shippers. The flow writes
+one line per publishing step (``flow.context.step``) with structured fields, kept here.
 
-Messages come from our own errors, which never carry request headers or secrets; the JSON form
-is one object per line, for log shippers.
+Messages come from our own errors, which never carry request headers or secrets.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from influencer.store import Post
+from influencer.flow.context import STEP_FIELDS
 
-STEP_FIELDS = ("persona", "platform", "post", "status", "daemon")
 log = logging.getLogger("influencer.daemon")
 
 
@@ -41,10 +40,3 @@ def configure(fmt: str = "text", level: str = "info") -> None:
     root.setLevel(level.upper())
     for chatty in ("apscheduler", "alembic"):  # their routine lines are ours to log, or noise
         logging.getLogger(chatty).setLevel(logging.WARNING)
-
-
-def step(post: Post, status: str, detail: str = "", level: int = logging.INFO) -> None:
-    """One publishing step of one post."""
-    fields = {"persona": post.persona, "platform": post.platform, "post": post.id, "status": status}
-    text = f"{post.persona}/{post.platform} post {post.id} {status}" + (f": {detail}" if detail else "")
-    log.log(level, text, extra=fields)

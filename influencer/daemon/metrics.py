@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
-from influencer.pipeline import Context
-from influencer.store import Post
+from influencer.flow import Context
+from influencer.flow.status import post_counts
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Histogram
@@ -28,12 +25,8 @@ class PostCounts:
 
         family = GaugeMetricFamily("influencer_posts", "Live posts by status and platform",
                                    labels=["status", "platform"])
-        with self.ctx.session() as session:
-            rows = session.exec(select(Post.status, Post.platform, func.count())
-                                .where(col(Post.mode) == "live")
-                                .group_by(col(Post.status), col(Post.platform))).all()
-        for status, platform, count in rows:
-            family.add_metric([str(status), platform], count)
+        for status, platform, count in post_counts(self.ctx):
+            family.add_metric([status, platform], count)
         yield family
 
 

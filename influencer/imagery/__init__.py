@@ -8,7 +8,7 @@
     render_image(ws, persona, image, spec) -> RenderedImage
     verify_image(path) -> ProvenanceReport
 
-This package imports config and store, never the pipeline, platforms or the CLI.
+This package imports config and store, never the flow, platforms or the CLI.
 """
 
 from influencer.imagery.library import (

@@ -1,4 +1,4 @@
-"""Platform adapters, their registry and the outbox. Platforms never import the pipeline."""
+"""Platform adapters, their registry and the outbox. Platforms never import the flow."""
 
 from influencer.platforms.base import Platform, Published, require_disclosed
 from influencer.platforms.registry import names, platform_class

@@ -31,7 +31,7 @@ QUOTA_SUBCODE = 2207042  # "reached the maximum number of posts ... published by
 class QuotaExhausted(PermanentError):
     """The account's Content Publishing quota for the last 24 h is used up: hold the post.
 
-    A PermanentError for this attempt (trying again now cannot work), but the pipeline should
+    A PermanentError for this attempt (trying again now cannot work), but the flow should
     turn it into "held: daily publishing quota used" rather than a failure.
     """
 

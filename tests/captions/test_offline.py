@@ -30,7 +30,7 @@ def week(persona: Persona, platforms: list[str], days: int = 7, per_day: int = 2
 
 
 def draft_week(root: Path, persona: Persona, platforms: list[str]) -> list[CaptionResult]:
-    """Drafts slot by slot, handing each the twin's recent captions, as the pipeline does."""
+    """Drafts slot by slot, handing each the twin's recent captions, as the flow does."""
     image = ImageInput(png(), "image/png", tags=TAGS[persona.id])
     recent: list[str] = []
     results: list[CaptionResult] = []

@@ -18,8 +18,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from influencer.config import load_workspace
-from influencer.drafting import draft_posts
-from influencer.pipeline import Context
+from influencer.flow.context import Context
+from influencer.flow.draft import draft_posts
 from influencer.store import Post, PostStatus, open_store
 from influencer.store.models import new_post_id
 from tests.platforms.mastodon_standin import TOKEN

@@ -1,4 +1,4 @@
-"""The one source of slot times: which slots a window holds, and which it may not.
+"""Planning: the one source of slot times, and the planned post rows of a window.
 
 A slot's identity is (schedule id, platform, nominal UTC time). Rules (DESIGN.md, Time):
 
@@ -11,19 +11,26 @@ A slot's identity is (schedule id, platform, nominal UTC time). Rules (DESIGN.md
 - the persona's rights bound everything: nothing is planned outside them, and the reason is
   kept so the preview can say why a slot is missing.
 
-Planning is pure computation: ``max_per_day`` limits that need the database are applied by the
-pipeline, which knows what was already posted.
+``plan`` is pure computation. ``materialise`` turns a window's slots into post rows (existing
+rows reused, a planned row made for each new slot) and applies ``max_per_day``, which needs to
+know what was already posted.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
 from influencer.config import Persona, Schedule
+from influencer.flow.context import Context, Window
+from influencer.store import Post, PostStatus
 
 ONE_MINUTE = timedelta(minutes=1)
 
@@ -135,3 +142,93 @@ def _platform_refusal(persona: Persona, platform: str) -> str | None:
     if platform not in persona.rights.platforms:
         return f"rights for {persona.id} do not cover {platform}"
     return None
+
+
+# --- the window's post rows -------------------------------------------------------------------
+
+INACTIVE = (PostStatus.skipped, PostStatus.cancelled)
+
+
+@dataclass
+class Planned:
+    posts: list[Post]
+    excluded: list[Excluded] = field(default_factory=list)
+
+
+def plan_window(ctx: Context, window: Window) -> tuple[list[Slot], list[Excluded]]:
+    slots: list[Slot] = []
+    excluded: list[Excluded] = []
+    for schedule in ctx.ws.schedules.values():
+        if window.persona and schedule.persona != window.persona:
+            continue
+        persona = ctx.ws.personas[schedule.persona]
+        result = plan(schedule, persona, window.start, window.end)
+        slots += [s for s in result.slots if not window.platform or s.platform == window.platform]
+        excluded += [e for e in result.excluded
+                     if not window.platform or e.platform == window.platform]
+    slots.sort()
+    return slots, excluded
+
+
+def materialise(ctx: Context, window: Window) -> Planned:
+    """The window's posts: existing rows reused, a planned row created for each new slot."""
+    slots, excluded = plan_window(ctx, window)
+    with ctx.session() as session:
+        existing = _existing(session, slots)
+        posts: list[Post] = []
+        for slot in slots:
+            post = existing.get((slot.schedule, slot.platform, slot.slot_at))
+            if post is None:
+                refusal = _over_daily_limit(ctx, session, slot, posts)
+                if refusal:
+                    excluded.append(Excluded(slot.schedule, slot.platform, slot.slot_at, refusal))
+                    continue
+                post = slot_post(ctx, slot)
+            posts.append(post)
+    return Planned(posts, excluded)
+
+
+def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:
+    if not slots:
+        return {}
+    query = select(Post).where(col(Post.mode) == "live", col(Post.kind) == "slot",
+                               col(Post.slot_at) >= slots[0].slot_at - timedelta(days=1),
+                               col(Post.slot_at) <= max(s.slot_at for s in slots),
+                               col(Post.schedule).in_({s.schedule for s in slots}))
+    return {(p.schedule, p.platform, p.slot_at): p for p in session.exec(query)}
+
+
+def _over_daily_limit(ctx: Context, session: Session, slot: Slot, taken: list[Post]) -> str | None:
+    schedule = ctx.ws.schedules[slot.schedule]
+    if schedule.max_per_day is None:
+        return None
+    zone = ZoneInfo(schedule.timezone)
+    day_start = datetime.combine(slot.local_day, datetime.min.time(), zone)
+    day_end = day_start + timedelta(days=1)
+    count = session.exec(select(func.count()).select_from(Post).where(
+        col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
+        col(Post.mode) == "live", col(Post.status).not_in(INACTIVE),
+        col(Post.slot_at) >= day_start, col(Post.slot_at) < day_end)).one()
+    if count >= schedule.max_per_day:
+        return f"max_per_day {schedule.max_per_day} reached on {slot.local_day}"
+    return None
+
+
+def slot_post(ctx: Context, slot: Slot, mode: str = "live", kind: str = "slot") -> Post:
+    """The post of this slot identity (schedule, platform, slot time, mode, kind), created
+    planned if new; when it exists (another process made it, or an identical ``post --now``
+    ran in the same second), the existing one. Its own transaction, so that losing the race
+    rolls back nothing of the caller's."""
+    identity = (col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
+                col(Post.slot_at) == slot.slot_at, col(Post.mode) == mode, col(Post.kind) == kind)
+    post = Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
+                slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode, kind=kind,
+                status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
+    with ctx.session() as session:
+        session.add(post)
+        try:
+            session.commit()
+        except IntegrityError:  # the unique slot key: made already, or by a concurrent process
+            session.rollback()
+            return session.exec(select(Post).where(*identity)).one()
+    return post

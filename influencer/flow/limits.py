@@ -1,14 +1,19 @@
-"""Per-account publishing limits, kept in the database so several daemons share them.
+"""Per-account publishing limits and retry waits, kept in the database so several daemons (and
+a person's ``post --now``) share them.
 
 Each account (persona and platform) has one ``account_limit`` row. A claim first updates that
 row, which takes its lock (a row lock on PostgreSQL, the write lock on SQLite) until the claim
 commits; under it the claimer counts the account's posts in flight, reads the hourly window and
 the platform's reset time, and takes at most what is left. So two daemons together can never go
 over an account's concurrency or hourly budget.
+
+A retryable failure waits with exponential backoff and jitter, never sooner than the platform
+asked (its ``Retry-After`` or rate-limit reset); the wait is a ``publish_retry`` row.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from influencer.config.settings import DaemonSettings
 from influencer.store import Post, PostStatus
-from influencer.store.models import AccountLimit
+from influencer.store.models import AccountLimit, PublishRetry
 
 HOUR = timedelta(hours=1)
 _known: set[tuple[str, str]] = set()  # (database, account) rows known to exist
@@ -92,3 +97,26 @@ def block_until(session: Session, key: str, until: datetime) -> None:
     if row is not None and (row.blocked_until is None or row.blocked_until < until):
         row.blocked_until = until
         session.add(row)
+
+
+def backoff(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
+    """Seconds to wait after the ``attempt``-th failed send (1 = the first).
+
+    Half fixed, half random ("equal jitter"), so daemons that failed together do not retry
+    together, yet a retry is never much sooner than the schedule says.
+    """
+    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
+    wait = ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - spreading, not secrecy
+    return float(max(wait, retry_after or 0.0))
+
+
+def wait_for_retry(session: Session, post_id: str, not_before: datetime, reason: str) -> None:
+    """Keep the post back until ``not_before``; committed with the caller's transition."""
+    row = session.get(PublishRetry, post_id) or PublishRetry(post_id=post_id, not_before=not_before)
+    row.not_before, row.reason = not_before, reason
+    session.add(row)
+
+
+def release_now(session: Session, post_id: str, now: datetime, reason: str) -> None:
+    """A person sent the post back: it may go at once, whatever its slot's grace."""
+    wait_for_retry(session, post_id, now - timedelta(seconds=1), reason)

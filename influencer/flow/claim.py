@@ -1,5 +1,6 @@
-"""Claiming due posts: ``approved → publishing`` with the daemon's id and a lease, committed
-before any platform is called, so only the claimer ever sends a post.
+"""Claiming due posts: ``approved → publishing`` with the claimer's id (a daemon, or the person
+running ``post --now``) and a lease, committed before any platform is called, so only the
+claimer ever sends a post.
 
 A claim is one transaction per account: lock the account's limit row, check pauses and the
 budget, pick due posts (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so daemons never wait on each
@@ -22,10 +23,9 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
-from influencer.config.settings import DaemonSettings
-from influencer.daemon.ratelimits import Budget, account_key, budget, ensure_account, lock_account, spend
 from influencer.errors import IllegalTransition
-from influencer.pipeline import Context
+from influencer.flow.context import Context, Limits
+from influencer.flow.limits import Budget, account_key, budget, ensure_account, lock_account, spend
 from influencer.store import AuditEvent, Post, PostStatus, transition
 from influencer.store.models import Pause, PublishRetry
 
@@ -59,7 +59,7 @@ class Claimed:
     held_back: str | None = None  # why the account may start nothing now (pause, limits)
 
 
-def claim(ctx: Context, persona: str, platform: str, want: int, limits: DaemonSettings,
+def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
           only: Sequence[str] | None = None) -> Claimed:
     """Claim up to ``want`` due posts of one account (of ``only`` these, if given); commit."""
     key = account_key(persona, platform)

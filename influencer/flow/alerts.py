@@ -1,4 +1,5 @@
-"""Alerts to people: a webhook (one JSON POST) and/or an e-mail, per ``[alerts]``.
+"""Alerts to people: a webhook (one JSON POST) and/or an e-mail, per ``[alerts]``; and which
+posts and grants need one (held, failed, unconfirmed, approval due, rights expiring).
 
 Each alert has a key; the first daemon to record the key in ``alert_sent`` sends it, so several
 daemons, or one restarted, do not repeat it. Delivery failures are logged, never raised: an
@@ -11,16 +12,18 @@ import json
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from influencer.config.credentials import resolve
 from influencer.config.settings import AlertSettings
 from influencer.errors import InfluencerError
-from influencer.pipeline import Context
-from influencer.store import Post
+from influencer.flow.context import Context
+from influencer.store import Post, PostStatus
 from influencer.store.models import AlertSent
 
 log = logging.getLogger("influencer.alerts")
@@ -43,6 +46,40 @@ def post_alert(kind: str, post: Post) -> Alert:
     return Alert(kind, f"{kind}:{post.id}:{post.updated_at.isoformat()}", summary, {
         "post_id": post.id, "persona": post.persona, "platform": post.platform,
         "status": str(post.status), "publish_at": post.publish_at.isoformat(), "reason": post.reason})
+
+
+def approval_alerts(ctx: Context) -> list[Alert]:
+    """Drafts of ``approval: required`` schedules that are within their lead time, unapproved."""
+    now = ctx.now()
+    with ctx.session() as session:
+        waiting = session.exec(select(Post).where(col(Post.mode) == "live",
+                                                  col(Post.status) == PostStatus.drafted,
+                                                  col(Post.publish_at) > now)).all()
+    alerts = []
+    for post in waiting:
+        schedule = ctx.ws.schedules.get(post.schedule)
+        if schedule and schedule.approval == "required" and (
+                post.slot_at - timedelta(seconds=schedule.lead_time) <= now):
+            alert = post_alert("needs-approval", post)
+            alerts.append(Alert(alert.kind, alert.key, f"{post.persona}/{post.platform} post "
+                                f"{post.id} at {post.publish_at:%Y-%m-%d %H:%M} UTC needs "
+                                "approval (influencer approve)", alert.detail))
+    return alerts
+
+
+def rights_alerts(ctx: Context) -> list[Alert]:
+    """Grants that end within ``[alerts] rights_warning_days``."""
+    today = ctx.now().date()
+    warning = ctx.ws.settings.alerts.rights_warning_days
+    alerts = []
+    for persona in ctx.ws.personas.values():
+        left = (persona.rights.expires - today).days
+        if 0 <= left <= warning and not persona.rights.revoked:
+            alerts.append(Alert(
+                "rights-expiring", f"rights:{persona.id}:{persona.rights.expires}",
+                f"rights for {persona.id} expire on {persona.rights.expires} ({left} days)",
+                {"persona": persona.id, "expires": persona.rights.expires.isoformat()}))
+    return alerts
 
 
 class Alerter:

@@ -1,4 +1,8 @@
-"""``influencer status``: what will run next, what the posts are doing, which daemons are alive.
+"""Status: what will run next, what the posts are doing, which daemons are alive
+(``influencer status``, the metrics), and the heartbeats daemons record for it.
+
+Each daemon records who it is, when it was last alive and a hash of the configuration it runs,
+so a dead daemon, or two daemons reading different files, is noticed.
 
 Exit codes: 0 healthy; 1 some posts are failed, unconfirmed or held (a person must act);
 2 no daemon has a recent heartbeat (nothing is publishing).
@@ -6,6 +10,9 @@ Exit codes: 0 healthy; 1 some posts are failed, unconfirmed or held (a person mu
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,9 +20,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from influencer.daemon.heartbeat import config_hash
-from influencer.pipeline import Context
-from influencer.planning import plan
+from influencer.config import Workspace
+from influencer.config.settings import SETTINGS_FILE
+from influencer.flow.context import Context
+from influencer.flow.plan import plan
 from influencer.store import Post, PostStatus
 from influencer.store.models import DaemonBeat, Pause
 
@@ -89,3 +97,35 @@ def _next_runs(ctx: Context, now: datetime) -> list[dict[str, Any]]:
             runs.append({"schedule": schedule.id, "persona": schedule.persona, "platform": platform,
                          "next_publish_at": when.isoformat() if when else None})
     return runs
+
+
+def post_counts(ctx: Context) -> list[tuple[str, str, int]]:
+    """Live posts by (status, platform), as the database has them now."""
+    with ctx.session() as session:
+        rows = session.exec(select(Post.status, Post.platform, func.count())
+                            .where(col(Post.mode) == "live")
+                            .group_by(col(Post.status), col(Post.platform))).all()
+    return [(str(status), platform, count) for status, platform, count in rows]
+
+
+def config_hash(ws: Workspace) -> str:
+    """One hash over every persona and schedule file and influencer.toml."""
+    digest = hashlib.sha256()
+    for key in sorted(ws.sources):
+        digest.update(f"{key}={ws.sources[key].sha256}\n".encode())
+    settings = ws.root / SETTINGS_FILE
+    if settings.exists():
+        digest.update(settings.read_bytes())
+    return digest.hexdigest()
+
+
+def beat(ctx: Context, mode: str, once: bool, detail: dict[str, Any], stopped: bool = False) -> None:
+    now = ctx.now()
+    with ctx.session() as session:
+        row = session.get(DaemonBeat, ctx.actor) or DaemonBeat(
+            id=ctx.actor, host=socket.gethostname(), pid=os.getpid(), mode=mode, once=once,
+            started_at=now, config_hash="")
+        row.seen_at, row.config_hash, row.detail = now, config_hash(ctx.ws), detail
+        row.stopped_at = now if stopped else None
+        session.add(row)
+        session.commit()

@@ -1,6 +1,6 @@
 """Stored drafts, approval flows, stale drafts, dry runs and publishing through the outbox.
 
-These run the pipeline in-process on a copy of the example workspace, with a fixed clock.
+These run the flow in-process on a copy of the example workspace, with a fixed clock.
 """
 
 from __future__ import annotations
@@ -8,27 +8,30 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from influencer.actions import edit_caption, post_now, queue, redraft, reject_and_redraft
 from influencer.config import load_workspace
-from influencer.daemon.sending import publish_approved
 from influencer.errors import DisclosureError, IllegalTransition, InfluencerError
-from influencer.pipeline import (
-    Context,
-    Window,
+from influencer.flow.approve import (
     approve,
-    posts_by_id,
-    posts_for,
+    edit_caption,
+    queue,
     reject,
+    reject_and_redraft,
     settle_unapproved,
 )
-from influencer.preview.build import build_preview
-from influencer.publishing import publish_dry
+from influencer.flow.context import Context, Window, posts_by_id, posts_for
+from influencer.flow.draft import redraft
+from influencer.flow.plan import Excluded
+from influencer.flow.publish import post_now, publish_approved, publish_dry
+from influencer.flow.review import preview_window
+from influencer.preview.items import preview_items
+from influencer.preview.model import PreviewItem
 from influencer.store import AuditEvent, Post, PostStatus, Publication, open_store
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -45,6 +48,19 @@ class FixedClock:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(MONDAY)
+
+
+@dataclass
+class Previewed:
+    items: list[PreviewItem]
+    excluded: list[Excluded]
+    not_drafted: int
+
+
+def build_preview(ctx: Context, window: Window) -> Previewed:
+    """What the preview command shows: the flow's posts turned into preview items."""
+    result = preview_window(ctx, window)
+    return Previewed(preview_items(ctx, result.posts), result.excluded, result.not_drafted)
 
 
 def open_context(root: Path, clock: FixedClock, db_url: str | None = None) -> Context:
@@ -358,7 +374,7 @@ def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) 
 
 
 def test_a_slot_created_meanwhile_by_another_process_is_reused_not_a_crash(ctx: Context) -> None:
-    from influencer.pipeline import plan_window, slot_post
+    from influencer.flow.plan import plan_window, slot_post
 
     slots, _ = plan_window(ctx, window(1, "mei"))
     theirs = slot_post(ctx, slots[0])  # the other daemon's insert

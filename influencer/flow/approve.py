@@ -1,43 +1,38 @@
-"""What a person does to posts from the command line: queue, redraft, edit, post now."""
+"""Approval: a person signs off drafts, rejects them, edits their captions; drafts still
+unapproved at their slot are held, then skipped once the grace has passed.
+
+An edited caption goes through the persona's rules, the platform's limit and the disclosure
+step like any other; the label cannot be removed, and an approved post goes back to drafted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlmodel import col, select
 
 from influencer.captions import Caption, CaptionRequest
-from influencer.captions.fitting import fits, length_of
+from influencer.captions.fitting import compose, fits, length_of
 from influencer.captions.safety import rule_violations
 from influencer.config import BUILTIN_SPECS
-from influencer.daemon.sending import Outcome, publish_approved
-from influencer.drafting import Progress, draft_posts
 from influencer.errors import InfluencerError
-from influencer.imagery import release_uses
-from influencer.pipeline import Context, posts_by_id, posts_for, settle_unapproved, slot_post
-from influencer.planning import Slot
-from influencer.preview.build import preview_item
-from influencer.preview.model import PreviewItem
-from influencer.publishing import labelled, publish_dry
+from influencer.flow.context import Context, is_stale, posts_by_id, posts_for
+from influencer.flow.draft import labelled, redraft
 from influencer.store import Post, PostStatus, transition
 
 QUEUE_STATUSES = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved,
                   PostStatus.failed, PostStatus.unconfirmed)
-REDRAFTABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.approved, PostStatus.held,
-               PostStatus.skipped, PostStatus.failed)
 
 
-def queue(ctx: Context, unconfirmed_only: bool = False) -> list[PreviewItem]:
+def queue(ctx: Context, unconfirmed_only: bool = False) -> list[Post]:
     """Posts waiting for something: approval, a person's decision, or their slot."""
     settle_unapproved(ctx)
     statuses = (PostStatus.unconfirmed,) if unconfirmed_only else QUEUE_STATUSES
     with ctx.session() as session:
-        posts = session.exec(select(Post).where(col(Post.mode) == "live",
-                                                col(Post.status).in_(statuses))
-                             .order_by(col(Post.publish_at))).all()
-    return [preview_item(ctx, post) for post in posts]
+        return list(session.exec(select(Post).where(col(Post.mode) == "live",
+                                                    col(Post.status).in_(statuses))
+                                 .order_by(col(Post.publish_at))).all())
 
 
 def select_posts(ctx: Context, ids: Sequence[str], persona: str | None, day: date | None,
@@ -51,17 +46,44 @@ def select_posts(ctx: Context, ids: Sequence[str], persona: str | None, day: dat
     raise InfluencerError("give post ids, or --persona (and --day)")
 
 
-def redraft(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
-    """Replace the drafts of ``posts`` (images chosen again, captions written again)."""
-    for post in posts:
-        if post.status not in REDRAFTABLE:
-            raise InfluencerError(f"post {post.id} is {post.status}; only posts not yet published "
-                                  "can be redrafted")
+def approve(ctx: Context, posts: Sequence[Post]) -> list[Post]:
+    """A person signs off drafted (or held) posts; stale drafts must be redrafted first."""
+    done = []
     with ctx.session() as session:
         for post in posts:
-            release_uses(session, post.id)
-        session.commit()
-    return draft_posts(ctx, posts_by_id(ctx, [p.id for p in posts]), progress)
+            if is_stale(ctx, post):
+                raise InfluencerError(f"post {post.id} is stale (its persona or schedule changed): "
+                                      f"redraft it before approving")
+            done.append(transition(session, post.id, PostStatus.approved, actor=ctx.actor,
+                                   now=ctx.now(), changes={"approved_by": ctx.actor,
+                                                           "approved_at": ctx.now()}))
+    return done
+
+
+def reject(ctx: Context, post: Post, reason: str) -> Post:
+    with ctx.session() as session:
+        return transition(session, post.id, PostStatus.skipped, actor=ctx.actor,
+                          reason=f"rejected: {reason}", now=ctx.now())
+
+
+def settle_unapproved(ctx: Context) -> list[Post]:
+    """Hold drafts still unapproved at their slot; skip them once the grace period is over."""
+    now = ctx.now()
+    changed = []
+    with ctx.session() as session:
+        query = select(Post).where(col(Post.mode) == "live",
+                                   col(Post.status).in_([PostStatus.drafted, PostStatus.held]),
+                                   col(Post.publish_at) <= now)
+        for post in list(session.exec(query)):
+            schedule = ctx.ws.schedules.get(post.schedule)
+            grace = timedelta(seconds=schedule.grace if schedule else 0)
+            if now > post.publish_at + grace:
+                changed.append(transition(session, post.id, PostStatus.skipped, actor=ctx.actor,
+                                          now=now, reason="not approved before its grace period ended"))
+            elif post.status == PostStatus.drafted:
+                changed.append(transition(session, post.id, PostStatus.held, actor=ctx.actor,
+                                          now=now, reason="not approved by its slot time"))
+    return changed
 
 
 def reject_and_redraft(ctx: Context, post: Post, reason: str) -> int:
@@ -108,53 +130,7 @@ def replace_body(ctx: Context, post: Post, body: str) -> dict[str, object]:
 
 
 def _composed(ctx: Context, post: Post) -> str:
-    from influencer.captions.fitting import compose
-
     persona = ctx.ws.personas[post.persona]
     schedule = ctx.ws.schedules[post.schedule]
     return compose(post.body or "", post.hashtags, persona.disclosure.label_for(persona.voice.language),
                    persona.disclosure.position, schedule.campaign.paid)
-
-
-def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
-    """One post per platform of the schedule, now, through the one publish path.
-
-    Each is a ``manual`` post whose slot is this second: it never takes a planned slot's
-    identity, and repeating the command within the same second finds the same posts instead of
-    making more. A dry run makes posts of mode ``dry`` that the daemon never publishes live.
-    """
-    schedule = ctx.ws.schedules.get(schedule_id)
-    if schedule is None:
-        raise InfluencerError(f"no schedule {schedule_id!r}; see: influencer schedules")
-    moment = ctx.now().replace(microsecond=0)
-    day = moment.astimezone(ZoneInfo(schedule.timezone)).date()
-    mode = "dry" if dry_run else "live"
-    made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
-                      mode=mode, kind="manual") for platform in schedule.platforms]
-    draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
-    return [_publish_now(ctx, post, dry_run) for post in posts_by_id(ctx, [p.id for p in made])]
-
-
-def _publish_now(ctx: Context, post: Post, dry_run: bool) -> Outcome:
-    if post.status == PostStatus.drafted:  # the person asking to post now approves it
-        with ctx.session() as session:
-            post = transition(session, post.id, PostStatus.approved, actor=ctx.actor,
-                              now=ctx.now(), reason="posted now by a person",
-                              changes={"approved_by": ctx.actor, "approved_at": ctx.now()})
-    if post.status != PostStatus.approved:
-        return Outcome(post)  # not drafted, held, skipped, or already sent by an identical run
-    if dry_run:
-        publish_dry(ctx, post)
-        return Outcome(post)
-    return publish_approved(ctx, post)
-
-
-def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
-    """Dry-publish every drafted post of a window to the outbox; return how many went."""
-    count = 0
-    for post in posts:
-        if post.text and post.status in (PostStatus.drafted, PostStatus.approved):
-            publish_dry(ctx, post)
-            count += 1
-    return count
-

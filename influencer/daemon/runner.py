@@ -1,4 +1,4 @@
-"""The daemon's lifecycle: APScheduler wiring, signals, reloading.
+"""The daemon's life cycle: APScheduler wiring, signals, reloading, stopping.
 
 The planner is the one source of slot times: each slot in the next ``[daemon] horizon`` seconds
 becomes two APScheduler **date** jobs, ``draft:<slot>`` at the slot minus its lead time and
@@ -23,28 +23,31 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from sqlmodel import col, select
-
 from influencer.clock import Clock, parse_now
-from influencer.config import load_workspace
 from influencer.daemon.cycle import Daemon
-from influencer.daemon.heartbeat import beat
-from influencer.daemon.logs import step
-from influencer.errors import IllegalTransition
-from influencer.pipeline import Window, plan_window
-from influencer.store import Post, PostStatus, transition
+from influencer.flow import Window
+from influencer.flow.plan import plan_window
+from influencer.flow.settle import abandon_claims
+from influencer.flow.status import beat
 
-log = logging.getLogger("influencer.scheduler")
+log = logging.getLogger("influencer.daemon")
 PLAN_EVERY = 300  # seconds between re-syncs of the slot jobs (and after every reload)
 SLOT_JOBS = ("publish:", "draft:")
+
+
+def daemon_id() -> str:
+    """Unique per process: host, pid and a random suffix (pids are reused after restarts)."""
+    return f"daemon:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def running_clock() -> Clock:
@@ -138,34 +141,21 @@ class DaemonRunner:
         self.daemon.stopping.set()
         self.scheduler.shutdown(wait=False)
         if not self.daemon.drain(self.daemon.limits.shutdown_timeout):
-            self._abandon()
+            abandon_claims(self.ctx)  # still sending at the deadline: unconfirmed now
         self._beat(stopped=True)
         log.info("daemon %s stopped", self.ctx.actor)
         return 0
 
-    def _abandon(self) -> None:
-        """Publishes still running at the deadline: unconfirmed now, not at lease end."""
-        with self.ctx.session() as session:
-            mine = session.exec(select(Post).where(col(Post.status) == PostStatus.publishing,
-                                                   col(Post.claimed_by) == self.ctx.actor)).all()
-            for post in mine:
-                try:
-                    moved = transition(session, post.id, PostStatus.unconfirmed, actor=self.ctx.actor,
-                                       now=self.ctx.now(), reason="the daemon stopped while sending it")
-                except IllegalTransition:
-                    continue
-                step(moved, "unconfirmed", moved.reason or "", logging.WARNING)
-
     def reload(self) -> None:
-        ws = load_workspace(self.ctx.ws.root)
-        if ws.issues:
-            self.config_errors = [str(issue) for issue in ws.issues]
-            for issue in self.config_errors:
-                log.error("configuration not reloaded: %s", issue)
-            log.error("keeping the previous configuration (%d problems)", len(ws.issues))
+        problems = self.ctx.reread()
+        if problems:
+            self.config_errors = problems
+            for problem in problems:
+                log.error("configuration not reloaded: %s", problem)
+            log.error("keeping the previous configuration (%d problems)", len(problems))
             self._beat()
             return
-        self.ctx.ws, self.config_errors = ws, []
+        self.config_errors = []
         added, changed, removed = self.sync_jobs()
         log.info("configuration reloaded: %d jobs added, %d changed, %d removed", added, changed, removed)
         self._beat()

@@ -1,21 +1,25 @@
-"""Building the preview: plan the window, draft what is missing (stored), show stored drafts."""
+"""Review: the posts of a window, drafted where they were not yet (stored), and what a person
+needs to judge each before it goes: its ``post.json`` document exactly as it would be sent, the
+warnings, its caption's length against the platform's limit.
+
+These return posts and plain data; ``preview/`` and the CLI turn them into rows and pages.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from influencer.captions import measure
 from influencer.config import BUILTIN_SPECS
-from influencer.drafting import draft_posts
 from influencer.errors import InfluencerError
-from influencer.pipeline import Context, Window, is_stale, materialise, posts_by_id, settle_unapproved
-from influencer.planning import Excluded
+from influencer.flow.approve import settle_unapproved
+from influencer.flow.context import Context, Window, is_stale, posts_by_id
+from influencer.flow.draft import draft_posts, labelled
+from influencer.flow.plan import Excluded, materialise
 from influencer.platforms import platform_class
-from influencer.preview.model import PreviewItem
-from influencer.publishing import labelled
 from influencer.store import Post, PostStatus
 
 ProgressFactory = Callable[[int], Callable[[int], None]]  # total -> advance(n)
@@ -23,51 +27,38 @@ EXPIRY_WARNING_DAYS = 14
 
 
 @dataclass
-class PreviewResult:
-    items: list[PreviewItem]
+class Reviewed:
+    posts: list[Post]
     excluded: list[Excluded] = field(default_factory=list)
     not_drafted: int = 0  # posts that could not be drafted (writer or image failure)
 
 
-def build_preview(ctx: Context, window: Window, progress: ProgressFactory | None = None) -> PreviewResult:
+def preview_window(ctx: Context, window: Window, progress: ProgressFactory | None = None) -> Reviewed:
+    """Plan the window, draft every slot that has no draft yet (stored), return the posts."""
     settle_unapproved(ctx)
     planned = materialise(ctx, window)
     todo = [p for p in planned.posts if p.status == PostStatus.planned]
     advance = progress(len(todo)) if progress and todo else None
     draft_posts(ctx, todo, advance)
     posts = posts_by_id(ctx, [p.id for p in planned.posts])
-    items = [preview_item(ctx, post) for post in posts]
     not_drafted = sum(1 for p in posts if p.status == PostStatus.planned)
-    return PreviewResult(items, planned.excluded, not_drafted)
+    return Reviewed(posts, planned.excluded, not_drafted)
 
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def preview_item(ctx: Context, post: Post) -> PreviewItem:
-    schedule = ctx.ws.schedules.get(post.schedule)
-    persona = ctx.ws.personas.get(post.persona)
-    zone = ZoneInfo(schedule.timezone if schedule else "UTC")
-    local = post.publish_at.astimezone(zone)
-    spec = BUILTIN_SPECS[post.platform]
+def document(ctx: Context, post: Post) -> dict[str, Any]:
+    """The post's ``post.json`` fields, with the exact request its platform would be sent."""
     stale = is_stale(ctx, post)
-    document = {
+    return {
         "post_id": post.id, "mode": post.mode, "persona": post.persona, "schedule": post.schedule,
         "platform": post.platform, "slot_at": _iso(post.slot_at), "publish_at": _iso(post.publish_at),
         "text": post.text, "alt_texts": list(post.alt_texts), "flags": dict(post.flags),
         "images": [{"file": i["file"], "sha256": i["sha256"]} for i in post.images],
         "writer": post.writer, "request": _request(ctx, post) if post.text and not stale else None,
     }
-    account = persona.accounts.get(post.platform) if persona else None
-    return PreviewItem(
-        post=document, status=str(post.status), stale=stale, warnings=warnings(ctx, post, stale),
-        local_time=local.strftime("%a %d %b %H:%M %Z"), local_day=local.date().isoformat(),
-        persona_name=persona.name if persona else post.persona,
-        handle=account.handle if account else "", limit=spec.caption_limit,
-        length=measure(post.text, spec.caption_counting) if post.text else 0,
-        image_paths=[ctx.ws.resolve(i["path"]) for i in post.images if "path" in i],
-        sources=[i.get("source", i["file"]) for i in post.images])
 
 
 def _request(ctx: Context, post: Post) -> dict[str, object] | None:
@@ -75,6 +66,12 @@ def _request(ctx: Context, post: Post) -> dict[str, object] | None:
         return platform_class(post.platform).build_request(labelled(ctx, post))
     except InfluencerError:
         return None
+
+
+def caption_length(post: Post) -> tuple[int, int]:
+    """The caption's length in the platform's own unit, and the platform's limit."""
+    spec = BUILTIN_SPECS[post.platform]
+    return (measure(post.text, spec.caption_counting) if post.text else 0), spec.caption_limit
 
 
 def warnings(ctx: Context, post: Post, stale: bool) -> list[str]:

@@ -1,4 +1,5 @@
-"""Turning planned posts into stored drafts: images chosen and rendered, captions written.
+"""Drafting: planned posts become stored drafts (images chosen and rendered, captions written),
+and a stored draft is labelled again, identically, whenever it is shown or sent.
 
 Images are chosen one post at a time, each choice recorded before the next, so two twins never
 get the same image on the same day; captions are then written concurrently (the caption
@@ -19,8 +20,9 @@ from sqlmodel import col, select
 
 from influencer.captions import Caption, CaptionDrafter, CaptionRequest, CaptionResult, ImageInput
 from influencer.config import BUILTIN_SPECS, Persona, Schedule
-from influencer.disclosure import Draft, LabeledImage, label
-from influencer.errors import InfluencerError
+from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
+from influencer.errors import DisclosureError, InfluencerError
+from influencer.flow.context import Context, is_stale, local_day, posts_by_id
 from influencer.imagery import (
     RenderedImage,
     record_uses,
@@ -29,7 +31,6 @@ from influencer.imagery import (
     scan_library,
     select_images,
 )
-from influencer.pipeline import Context, local_day
 from influencer.store import Post, PostStatus, transition
 from influencer.store.models import ImageAsset
 
@@ -207,5 +208,40 @@ async def _write(ctx: Context, requests: list[CaptionRequest]) -> list[CaptionRe
         return await drafter.write_many(requests)
 
 
-def image_paths(post: Post) -> list[Path]:
-    return [Path(entry["path"]) for entry in post.images if "path" in entry]
+def redraft(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
+    """Replace the drafts of ``posts`` (images chosen again, captions written again)."""
+    for post in posts:
+        if post.status not in REDRAFTABLE:
+            raise InfluencerError(f"post {post.id} is {post.status}; only posts not yet published "
+                                  "can be redrafted")
+    with ctx.session() as session:
+        for post in posts:
+            release_uses(session, post.id)
+        session.commit()
+    return draft_posts(ctx, posts_by_id(ctx, [p.id for p in posts]), progress)
+
+
+REDRAFTABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.approved, PostStatus.held,
+               PostStatus.skipped, PostStatus.failed)
+
+
+def labelled(ctx: Context, post: Post) -> LabeledPost:
+    """The stored draft through the disclosure step again; it must match what was previewed."""
+    if not post.text or post.body is None:
+        raise InfluencerError(f"post {post.id} has no draft yet")
+    if is_stale(ctx, post):
+        raise InfluencerError(f"post {post.id} is stale: its persona or schedule changed since it "
+                              "was drafted; redraft it (influencer redraft)")
+    persona = ctx.ws.personas[post.persona]
+    schedule = ctx.ws.schedules[post.schedule]
+    source_type = persona.imagery.digital_source_type
+    images = [LabeledImage(Path(i["path"]), i["sha256"], i["alt"], source_type, bool(i.get("signed")))
+              for i in post.images]
+    draft = Draft(post.id, post.persona, post.schedule, post.platform, post.slot_at,
+                  post.publish_at, post.body, post.hashtags, images, post.writer or "unknown",
+                  paid=schedule.campaign.paid, language=persona.voice.language)
+    result = label(draft, persona, BUILTIN_SPECS[post.platform])
+    if result.text != post.text or result.alt_texts != post.alt_texts:
+        raise DisclosureError(f"post {post.id}: labelling it now gives a different text than was "
+                              "previewed; redraft it")
+    return result

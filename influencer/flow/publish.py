@@ -1,0 +1,229 @@
+"""Publishing: one path for every post that goes out live, whoever asks.
+
+The daemon claims due posts (``claim.py``) and sends each with ``send_claimed``;
+``influencer post --now`` makes its posts and sends them with ``publish_approved``, which claims
+that one post through the same claim and sends it through the same ``send_claimed``. So both
+take a lease, respect pauses and the account's budget, retry the same way and write the same
+audit. What a send ends in, committed right after the platform answered:
+
+    rights revoked or expired       publishing → skipped
+    draft stale or relabels wrong   publishing → held
+    Published                       publishing → published (+ publication row, one commit)
+    RetryableError                  publishing → approved, waiting in publish_retry; or failed
+                                    once the configured attempts are spent
+    PermanentError, refused before  publishing → failed with the platform's message
+    UnknownOutcome, anything else   publishing → unconfirmed, then settled by lookup where the
+                                    platform can (``settle``); never sent again blindly
+
+Dry runs go to the outbox instead (``publish_dry``) and record a dry publication of their own:
+the post's live status is untouched, and repeating one changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from influencer.disclosure import LabeledPost
+from influencer.errors import InfluencerError, PlatformError, RetryableError, UnknownOutcome
+from influencer.flow.accounts import adapter_for
+from influencer.flow.claim import claim
+from influencer.flow.context import Context, Limits, local_day, log, posts_by_id, step
+from influencer.flow.draft import day_refusal, draft_posts, labelled
+from influencer.flow.limits import account_key, backoff, block_until, wait_for_retry
+from influencer.flow.plan import Slot, slot_post
+from influencer.platforms import Published
+from influencer.store import AuditEvent, Post, PostStatus, Publication, transition
+
+S = PostStatus
+CLEARED = {"lease_until": None}
+
+
+@dataclass(frozen=True)
+class Sent:
+    post: Post
+    seconds: float  # time spent in the platform call (0 when it was not made)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    post: Post
+    held_back: str | None = None  # why it was not sent now: paused, a limit of its account
+
+
+def send_claimed(ctx: Context, post: Post, limits: Limits) -> Sent:
+    """Publish one post this process claimed; the outcome is committed before returning."""
+    refusal = rights_refusal(ctx, post)
+    if refusal:
+        return Sent(_move(ctx, post, S.skipped, refusal), 0.0)
+    try:
+        ready = labelled(ctx, post)
+        adapter = adapter_for(ctx, post, dry_run=False)
+    except InfluencerError as exc:
+        return Sent(_move(ctx, post, S.held, str(exc)), 0.0)
+    step(post, "sending", f"attempt {post.attempts}")
+    started = time.perf_counter()
+    try:
+        published = adapter.publish(ready)
+    except RetryableError as exc:
+        return Sent(_retry_or_fail(ctx, post, exc, limits), time.perf_counter() - started)
+    except UnknownOutcome as exc:
+        return Sent(_unknown(ctx, post, str(exc)), time.perf_counter() - started)
+    except (PlatformError, InfluencerError) as exc:  # refused, or stopped before sending
+        return Sent(_move(ctx, post, S.failed, str(exc)), time.perf_counter() - started)
+    except Exception as exc:  # an adapter bug: whether it sent is unknown, so do not resend
+        log.exception("adapter error on post %s", post.id)
+        return Sent(_unknown(ctx, post, f"unexpected error: {type(exc).__name__}: {exc}"),
+                    time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    with ctx.session() as session:
+        done = record_published(ctx, session, post, published)
+    step(done, "published", published.url or published.platform_id)
+    return Sent(done, seconds)
+
+
+def publish_approved(ctx: Context, post: Post) -> Outcome:
+    """Claim this one approved post and send it now, through the daemon's own path: the same
+    pause and budget checks, lease, retries and audit (``post --now``)."""
+    claimed = claim(ctx, post.persona, post.platform, 1, ctx.limits, only=[post.id])
+    if not claimed.posts:
+        return Outcome(post, claimed.held_back or f"post {post.id} is not due or not approved")
+    [mine] = claimed.posts
+    step(mine, "claimed", f"lease until {mine.lease_until:%H:%M:%S}")
+    return Outcome(send_claimed(ctx, mine, ctx.limits).post)
+
+
+def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
+    """One post per platform of the schedule, now, through the one publish path.
+
+    Each is a ``manual`` post whose slot is this second: it never takes a planned slot's
+    identity, and repeating the command within the same second finds the same posts instead of
+    making more. A dry run makes posts of mode ``dry`` that the daemon never publishes live.
+    """
+    schedule = ctx.ws.schedules.get(schedule_id)
+    if schedule is None:
+        raise InfluencerError(f"no schedule {schedule_id!r}; see: influencer schedules")
+    moment = ctx.now().replace(microsecond=0)
+    day = moment.astimezone(ZoneInfo(schedule.timezone)).date()
+    mode = "dry" if dry_run else "live"
+    made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
+                      mode=mode, kind="manual") for platform in schedule.platforms]
+    draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
+    return [_publish_now(ctx, post, dry_run) for post in posts_by_id(ctx, [p.id for p in made])]
+
+
+def _publish_now(ctx: Context, post: Post, dry_run: bool) -> Outcome:
+    if post.status == PostStatus.drafted:  # the person asking to post now approves it
+        with ctx.session() as session:
+            post = transition(session, post.id, PostStatus.approved, actor=ctx.actor,
+                              now=ctx.now(), reason="posted now by a person",
+                              changes={"approved_by": ctx.actor, "approved_at": ctx.now()})
+    if post.status != PostStatus.approved:
+        return Outcome(post)  # not drafted, held, skipped, or already sent by an identical run
+    if dry_run:
+        publish_dry(ctx, post)
+        return Outcome(post)
+    return publish_approved(ctx, post)
+
+
+def publish_dry(ctx: Context, post: Post) -> Published:
+    """Publish to the outbox as a dry run: the post's own status does not change."""
+    published = adapter_for(ctx, post, dry_run=True).publish(labelled(ctx, post))
+    with ctx.session() as session:
+        row = session.exec(select(Publication).where(col(Publication.post_id) == post.id,
+                                                     col(Publication.mode) == "dry")).first()
+        row = row or Publication(post_id=post.id, mode="dry", platform=post.platform)
+        row.platform_id, row.url, row.published_at = published.platform_id, published.url, ctx.now()
+        row.detail = published.detail
+        session.add(row)
+        session.add(AuditEvent(at=ctx.now(), post_id=post.id, actor=ctx.actor, action="dry-publish",
+                               detail={"folder": published.detail.get("folder")}))
+        session.commit()
+    return published
+
+
+def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
+    """Dry-publish every drafted post of a window to the outbox; return how many went."""
+    count = 0
+    for post in posts:
+        if post.text and post.status in (PostStatus.drafted, PostStatus.approved):
+            publish_dry(ctx, post)
+            count += 1
+    return count
+
+
+def rights_refusal(ctx: Context, post: Post) -> str | None:
+    """Why the persona's rights stop ``post`` now (revoked, expired, platform), or None."""
+    persona = ctx.ws.personas[post.persona]
+    refusal = day_refusal(persona, local_day(ctx, post))
+    if refusal is None and post.platform not in persona.rights.platforms:
+        refusal = f"rights for {persona.id} do not cover {post.platform}"
+    return refusal
+
+
+def record_published(ctx: Context, session: Session, post: Post, published: Published,
+                     reason: str | None = None) -> Post:
+    """The live publication and the move to ``published``, committed together."""
+    session.add(Publication(post_id=post.id, mode="live", platform=post.platform,
+                            platform_id=published.platform_id, url=published.url,
+                            published_at=ctx.now(), detail=published.detail))
+    return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now(),
+                      reason=reason, changes={"lease_until": None, "last_error": None})
+
+
+def _move(ctx: Context, post: Post, target: PostStatus, reason: str) -> Post:
+    with ctx.session() as session:
+        moved = transition(session, post.id, target, actor=ctx.actor, now=ctx.now(), reason=reason,
+                           changes={**CLEARED, "last_error": reason})
+    step(moved, str(target), reason, logging.WARNING)
+    return moved
+
+
+def _retry_or_fail(ctx: Context, post: Post, exc: RetryableError, limits: Limits) -> Post:
+    if post.attempts >= limits.attempts:
+        return _move(ctx, post, S.failed, f"gave up after {post.attempts} attempts: {exc}")
+    now = ctx.now()
+    wait = backoff(post.attempts, limits.backoff_base, limits.backoff_cap, exc.retry_after)
+    reason = f"attempt {post.attempts} of {limits.attempts} failed, retrying in {wait:.0f} s: {exc}"
+    with ctx.session() as session:
+        wait_for_retry(session, post.id, now + timedelta(seconds=wait), str(exc))
+        if exc.retry_after:
+            block_until(session, account_key(post.persona, post.platform),
+                        now + timedelta(seconds=exc.retry_after))
+        moved = transition(session, post.id, S.approved, actor=ctx.actor, now=now, reason=reason,
+                           changes={**CLEARED, "last_error": str(exc)})
+    step(moved, "retrying", reason, logging.WARNING)
+    return moved
+
+
+def _unknown(ctx: Context, post: Post, reason: str) -> Post:
+    moved = _move(ctx, post, S.unconfirmed, reason)
+    return settle(ctx, moved) or moved
+
+
+def settle(ctx: Context, post: Post) -> Post | None:
+    """Look the unconfirmed post up on its platform; published if found there, else None."""
+    try:
+        adapter = adapter_for(ctx, post, dry_run=False)
+        finder: Callable[[LabeledPost], Published | None] | None = getattr(
+            adapter, "find_published", None)
+        if finder is None:
+            return None
+        found = finder(labelled(ctx, post))
+    except InfluencerError as exc:
+        step(post, "lookup-failed", str(exc), logging.WARNING)
+        return None
+    if found is None:
+        step(post, "not-found", "not among the account's recent posts; a person must resolve it")
+        return None
+    with ctx.session() as session:
+        done = record_published(ctx, session, post, found,
+                                reason="settled: found on the platform by lookup")
+    step(done, "published", f"settled by lookup: {found.url or found.platform_id}")
+    return done

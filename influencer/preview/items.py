@@ -1,0 +1,32 @@
+"""Turning the flow's posts into preview items: the ``post.json`` document plus what the table,
+the page and the JSON show about each post."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from influencer.flow import Context, Post
+from influencer.flow.context import is_stale
+from influencer.flow.review import caption_length, document, warnings
+from influencer.preview.model import PreviewItem
+
+
+def preview_item(ctx: Context, post: Post) -> PreviewItem:
+    schedule = ctx.ws.schedules.get(post.schedule)
+    persona = ctx.ws.personas.get(post.persona)
+    local = post.publish_at.astimezone(ZoneInfo(schedule.timezone if schedule else "UTC"))
+    stale = is_stale(ctx, post)
+    account = persona.accounts.get(post.platform) if persona else None
+    length, limit = caption_length(post)
+    return PreviewItem(
+        post=document(ctx, post), status=str(post.status), stale=stale,
+        warnings=warnings(ctx, post, stale),
+        local_time=local.strftime("%a %d %b %H:%M %Z"), local_day=local.date().isoformat(),
+        persona_name=persona.name if persona else post.persona,
+        handle=account.handle if account else "", limit=limit, length=length,
+        image_paths=[ctx.ws.resolve(i["path"]) for i in post.images if "path" in i],
+        sources=[i.get("source", i["file"]) for i in post.images])
+
+
+def preview_items(ctx: Context, posts: list[Post]) -> list[PreviewItem]:
+    return [preview_item(ctx, post) for post in posts]
