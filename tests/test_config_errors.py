@@ -13,6 +13,7 @@ import pytest
 
 from influencer.config import load_workspace
 from influencer.config.source import MAX_FILE_BYTES
+from influencer.flow.check import problems
 
 SCHEDULE = """\
 id: extra
@@ -87,12 +88,14 @@ def test_misspelt_key_gets_did_you_mean(workspace: Path) -> None:
 def test_unknown_nested_key_lists_allowed(workspace: Path) -> None:
     write(workspace, "schedules/extra.yaml", SCHEDULE + "campaign: {budget: 5}\n")
     assert issues(workspace) == [
-        "schedules/extra.yaml:6: campaign.budget: unknown field (allowed: paid, products, theme)"
+        "schedules/extra.yaml:6: campaign.budget: unknown field (allowed: categories, paid, products, "
+        "theme)"
     ]
 
 
 def test_unknown_key_inside_an_account(workspace: Path) -> None:
-    text = persona_text(workspace, **{"live: false}\n  instagram": "liv: false}\n  instagram"})
+    text = persona_text(workspace, **{"live: false, territories: [EU, US]}\n  instagram":
+                                      "liv: false, territories: [EU, US]}\n  instagram"})
     write(workspace, "personas/ava.yaml", text)
     assert issues(workspace) == [
         "personas/ava.yaml:31: accounts.x.liv: unknown field (did you mean 'live'?)"
@@ -255,10 +258,10 @@ def test_platform_without_account(workspace: Path) -> None:
 def test_platform_the_rights_do_not_allow(workspace: Path) -> None:
     text = SCHEDULE.replace("persona: ava", "persona: noor").replace("[x]", "[instagram, x]")
     write(workspace, "schedules/extra.yaml", text)
-    assert issues(workspace) == [
+    assert [str(issue) for issue in problems(load_workspace(workspace))] == [
         "schedules/extra.yaml:3: platforms[1]: persona 'noor' has no account on x "
         "(add accounts.x to personas/noor.yaml)",
-        "schedules/extra.yaml:3: platforms[1]: the rights of 'noor' do not allow x "
+        "schedules/extra.yaml:3: platforms[1]: rights for noor do not cover x "
         "(rights.platforms: instagram, mastodon) (the model's agreement must cover a platform "
         "before it is used)",
     ]

@@ -40,29 +40,32 @@ def check(as_json: JsonOption = False) -> None:
     """Validate every persona, schedule and influencer.toml, and report every problem found.
 
     Checks fields, cross-file references, cron expressions, time zones, paths and the form of
-    credential references (the secrets themselves need not exist). Each problem is printed as
-    FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
+    credential references (the secrets themselves need not exist), and what the model's rights
+    refuse on every day (a platform, a campaign category, an account's territories). Each
+    problem is printed as FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
     """
     from influencer.config import find_root, load_workspace
+    from influencer.flow.check import problems
 
     ws = load_workspace(find_root(explicit=State.workspace))
-    files = len({issue.file for issue in ws.issues})
+    issues = problems(ws)
+    files = len({issue.file for issue in issues})
     if as_json:
         print_json({
-            "ok": not ws.issues, "workspace": str(ws.root),
+            "ok": not issues, "workspace": str(ws.root),
             "personas": sorted(ws.personas), "schedules": sorted(ws.schedules),
             "issues": [{"file": str(i.file), "line": i.line, "field": i.field,
-                        "message": i.message, "hint": i.hint} for i in ws.issues],
+                        "message": i.message, "hint": i.hint} for i in issues],
         })
     else:
-        for issue in ws.issues:
+        for issue in issues:
             typer.echo(str(issue), err=True)
-        if ws.issues:
-            typer.echo(f"✗ {len(ws.issues)} problem(s) in {files} file(s)", err=True)
+        if issues:
+            typer.echo(f"✗ {len(issues)} problem(s) in {files} file(s)", err=True)
         else:
             typer.echo(f"✓ {len(ws.personas)} personas, {len(ws.schedules)} schedules: no problems "
                        f"({ws.root})")
-    raise typer.Exit(EXIT_PROBLEMS if ws.issues else EXIT_OK)
+    raise typer.Exit(EXIT_PROBLEMS if issues else EXIT_OK)
 
 
 @personas_app.callback()

@@ -72,12 +72,6 @@ def _schedule_against_persona(ws: Workspace, schedule: Schedule) -> list[ConfigI
             issues.append(ConfigIssue(source.shown, line, field,
                                       f"persona {persona.id!r} has no account on {platform}",
                                       f"add accounts.{platform} to {persona_file}"))
-        if platform not in persona.rights.platforms:
-            allowed = ", ".join(persona.rights.platforms)
-            issues.append(ConfigIssue(source.shown, line, field,
-                                      f"the rights of {persona.id!r} do not allow {platform} "
-                                      f"(rights.platforms: {allowed})",
-                                      "the model's agreement must cover a platform before it is used"))
         spec = BUILTIN_SPECS.get(platform)
         if spec is not None and schedule.images.per_post > spec.images_per_post:
             issues.append(ConfigIssue(source.shown, source.line("images", "per_post"), "images.per_post",

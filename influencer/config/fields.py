@@ -91,6 +91,16 @@ def _credential(value: str) -> str:
     return value
 
 
+def _territory(value: str) -> str:
+    from influencer.config.territories import REGIONS, known
+
+    code = value.strip().upper()
+    if not known(code):
+        raise ValueError(f"{value!r} is not a territory{HINT}use an ISO 3166-1 alpha-2 country code "
+                         f"such as SE or US, or one of {', '.join(REGIONS)}")
+    return code
+
+
 def _hashtag(value: str) -> str:
     if not re.fullmatch(r"#\w+", value):
         raise ValueError(f"{value!r} is not a hashtag{HINT}start with # and use no spaces or punctuation")
@@ -110,3 +120,4 @@ CronText = Annotated[str, AfterValidator(_cron)]
 ClockTime = Annotated[str, AfterValidator(_clock_time)]
 CredentialRef = Annotated[str, AfterValidator(_credential)]
 Hashtag = Annotated[str, AfterValidator(_hashtag)]
+Territory = Annotated[str, AfterValidator(_territory)]

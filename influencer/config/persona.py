@@ -17,6 +17,7 @@ from influencer.config.fields import (
     Identifier,
     PlatformName,
     Strict,
+    Territory,
     Text,
 )
 
@@ -31,8 +32,8 @@ class Rights(Strict):
     granted: date
     expires: date
     platforms: list[PlatformName] = Field(min_length=1)
-    territories: list[Text] = Field(default_factory=list)
-    exclude_categories: list[Text] = Field(default_factory=list)
+    territories: list[Territory] = Field(default_factory=list)  # empty: anywhere
+    exclude_categories: list[Text] = Field(default_factory=list)  # campaign categories refused
     revoked: bool = False
 
     @model_validator(mode="after")
@@ -104,6 +105,7 @@ class Account(Strict):
     live: bool = False  # publish for real only when true; otherwise to the outbox
     base_url: HttpUrl | None = None  # API base: Mastodon instance, Bluesky PDS, X or Graph API host
     user_id: Text | None = None  # Instagram: the professional account's IG user id
+    territories: list[Territory] = Field(default_factory=list)  # where its audience is
 
 
 class Persona(Strict):

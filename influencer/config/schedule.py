@@ -27,6 +27,7 @@ from influencer.config.fields import (
 class Campaign(Strict):
     theme: Text | None = None
     products: list[Text] = Field(default_factory=list)
+    categories: list[Text] = Field(default_factory=list)  # checked against rights.exclude_categories
     paid: bool = False  # adds #ad (FTC) and the platforms' paid-partnership flags
 
 

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from influencer.config.credentials import resolve
 from influencer.config.settings import AlertSettings
 from influencer.errors import InfluencerError
-from influencer.flow.context import Context
+from influencer.flow.context import Context, grant_for, grant_state
 from influencer.store import Post, PostStatus
 from influencer.store.models import AlertSent
 
@@ -69,16 +69,15 @@ def approval_alerts(ctx: Context) -> list[Alert]:
 
 def rights_alerts(ctx: Context) -> list[Alert]:
     """Grants that end within ``[alerts] rights_warning_days``."""
-    today = ctx.now().date()
-    warning = ctx.ws.settings.alerts.rights_warning_days
     alerts = []
     for persona in ctx.ws.personas.values():
-        left = (persona.rights.expires - today).days
-        if 0 <= left <= warning and not persona.rights.revoked:
+        grant = grant_state(ctx, persona.id)
+        expires = grant_for(ctx, persona.id).expires
+        if grant.name == "expiring":
             alerts.append(Alert(
-                "rights-expiring", f"rights:{persona.id}:{persona.rights.expires}",
-                f"rights for {persona.id} expire on {persona.rights.expires} ({left} days)",
-                {"persona": persona.id, "expires": persona.rights.expires.isoformat()}))
+                "rights-expiring", f"rights:{persona.id}:{expires}",
+                f"rights for {persona.id} expire on {expires} ({grant.days_left} days)",
+                {"persona": persona.id, "expires": expires.isoformat()}))
     return alerts
 
 

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from influencer import rights
 from influencer.clock import Clock, system_clock
 from influencer.config import Workspace, load_workspace, open_workspace
+from influencer.config.persona import Rights
 from influencer.config.settings import DaemonSettings
 from influencer.errors import InfluencerError
+from influencer.rights import GrantState, Refusal
 from influencer.store import Post, PostStatus, cli_actor, open_store
 
 Limits = DaemonSettings  # the publishing limits of ``[daemon]``, as the flow reads them
@@ -100,6 +103,26 @@ def is_stale(ctx: Context, post: Post) -> bool:
     schedule = ctx.ws.sources.get(f"schedule:{post.schedule}")
     return (persona is None or persona.sha256 != post.persona_hash
             or schedule is None or schedule.sha256 != post.schedule_hash)
+
+
+def grant_for(ctx: Context, persona: str) -> Rights:
+    """The model's consent in force for ``persona``: today, its persona file's ``rights``."""
+    return ctx.ws.personas[persona].rights
+
+
+def rights_refusal(ctx: Context, post: Post) -> Refusal | None:
+    """Why the consent in force stops ``post`` on its slot's local day, or None."""
+    persona = ctx.ws.personas[post.persona]
+    schedule = ctx.ws.schedules.get(post.schedule)
+    return rights.refusal(grant_for(ctx, post.persona), post.platform, local_day(ctx, post),
+                          schedule.campaign if schedule else None,
+                          persona.accounts.get(post.platform), twin=persona.id)
+
+
+def grant_state(ctx: Context, persona: str) -> GrantState:
+    """Where ``persona``'s grant stands today, expiring within ``[alerts] rights_warning_days``."""
+    return rights.state(grant_for(ctx, persona), ctx.now().date(),
+                        ctx.ws.settings.alerts.rights_warning_days)
 
 
 STEP_FIELDS = ("persona", "platform", "post", "status", "daemon")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from influencer.captions import Caption, CaptionDrafter, CaptionRequest, Caption
 from influencer.config import BUILTIN_SPECS, Persona, Schedule
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
 from influencer.errors import DisclosureError, InfluencerError
-from influencer.flow.context import Context, is_stale, local_day, posts_by_id
+from influencer.flow.context import Context, is_stale, posts_by_id, rights_refusal
 from influencer.imagery import (
     RenderedImage,
     record_uses,
@@ -49,17 +48,6 @@ class Prepared:
     request: CaptionRequest
 
 
-def day_refusal(persona: Persona, day: date) -> str | None:
-    rights = persona.rights
-    if rights.revoked:
-        return f"rights revoked for {persona.id}"
-    if day > rights.expires:
-        return f"rights for {persona.id} expired on {rights.expires}"
-    if day < rights.granted:
-        return f"rights for {persona.id} start on {rights.granted}"
-    return None
-
-
 def recent_captions(ctx: Context, persona: str, limit: int = 20) -> tuple[str, ...]:
     with ctx.session() as session:
         query = (select(Post.body).where(col(Post.persona) == persona, col(Post.body).is_not(None))
@@ -71,9 +59,9 @@ def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | st
     """Choose and render the post's images; or say why the slot must be skipped."""
     persona = ctx.ws.personas[post.persona]
     schedule = ctx.ws.schedules[post.schedule]
-    refusal = day_refusal(persona, local_day(ctx, post))
+    refusal = rights_refusal(ctx, post)
     if refusal:
-        return refusal
+        return str(refusal)
     spec = BUILTIN_SPECS[post.platform]
     with ctx.session() as session:
         selection = select_images(session, persona, schedule, post.platform, post.slot_at)

@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 from influencer.config import Workspace
+from influencer.rights import state
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 
 def persona_rows(ws: Workspace, today: date) -> list[dict[str, Any]]:
+    warn_days = ws.settings.alerts.rights_warning_days
     rows = []
     for persona in sorted(ws.personas.values(), key=lambda p: p.id):
         folder = ws.imagery_dir(persona)
@@ -25,24 +27,14 @@ def persona_rows(ws: Workspace, today: date) -> list[dict[str, Any]]:
                          for name, acc in persona.accounts.items()},
             "rights": {"holder": rights.holder, "expires": rights.expires.isoformat(),
                        "revoked": rights.revoked, "platforms": list(rights.platforms),
-                       "state": rights_state(rights.revoked, rights.granted, rights.expires, today)},
+                       "territories": list(rights.territories),
+                       "state": str(state(rights, today, warn_days))},
             "images": images,
             "writer": persona.writer.name,
             "language": persona.voice.language,
             "file": ws.sources[f"persona:{persona.id}"].shown,
         })
     return rows
-
-
-def rights_state(revoked: bool, granted: date, expires: date, today: date) -> str:
-    if revoked:
-        return "revoked"
-    if today < granted:
-        return "not yet granted"
-    if today > expires:
-        return "expired"
-    days = (expires - today).days
-    return f"expires in {days} days" if days <= 14 else "valid"
 
 
 def schedule_rows(ws: Workspace) -> list[dict[str, Any]]:
@@ -59,6 +51,7 @@ def schedule_rows(ws: Workspace) -> list[dict[str, Any]]:
             "start": schedule.start.isoformat() if schedule.start else None,
             "end": schedule.end.isoformat() if schedule.end else None,
             "max_per_day": schedule.max_per_day,
+            "categories": list(schedule.campaign.categories),
             "paid": schedule.campaign.paid,
             "file": ws.sources[f"schedule:{schedule.id}"].shown,
         })

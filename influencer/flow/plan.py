@@ -8,8 +8,8 @@ A slot's identity is (schedule id, platform, nominal UTC time). Rules (DESIGN.md
   several skipped times that land on the same instant make one slot, as in cron;
 - jitter is derived from the slot itself (a hash of schedule id, platform and nominal time);
 - start/end and blackout dates are local dates in the schedule's zone;
-- the persona's rights bound everything: nothing is planned outside them, and the reason is
-  kept so the preview can say why a slot is missing.
+- the model's consent bounds everything (``rights.refusal``): nothing is planned outside it, and
+  the reason is kept so the preview can say why a slot is missing.
 
 ``plan`` is pure computation. ``materialise`` turns a window's slots into post rows (existing
 rows reused, a planned row made for each new slot) and applies ``max_per_day``, which needs to
@@ -28,8 +28,10 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from influencer import rights
 from influencer.config import Persona, Schedule
-from influencer.flow.context import Context, Window
+from influencer.config.persona import Rights
+from influencer.flow.context import Context, Window, grant_for
 from influencer.store import Post, PostStatus
 
 ONE_MINUTE = timedelta(minutes=1)
@@ -94,26 +96,22 @@ def _days(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _day_refusal(schedule: Schedule, persona: Persona, day: date) -> str | None:
-    """Why no slot of ``schedule`` may fall on ``day``, or None."""
+def _schedule_refusal(schedule: Schedule, day: date) -> str | None:
+    """Why the schedule itself puts no slot on ``day`` (its dates, a blackout), or None."""
     if schedule.start and day < schedule.start:
         return "before the schedule starts"
     if schedule.end and day > schedule.end:
         return "after the schedule ends"
     if day in schedule.blackout:
         return f"blackout date {day}"
-    rights = persona.rights
-    if rights.revoked:
-        return f"rights revoked for {persona.id}"
-    if day < rights.granted:
-        return f"rights for {persona.id} start on {rights.granted}"
-    if day > rights.expires:
-        return f"rights for {persona.id} expired on {rights.expires}"
     return None
 
 
-def plan(schedule: Schedule, persona: Persona, start: datetime, end: datetime) -> Plan:
-    """Every slot of ``schedule`` whose nominal time lies in [start, end)."""
+def plan(schedule: Schedule, persona: Persona, start: datetime, end: datetime,
+         grant: Rights | None = None) -> Plan:
+    """Every slot of ``schedule`` whose nominal time lies in [start, end); ``grant`` is the
+    model's consent in force (the persona file's when not given)."""
+    grant = grant or persona.rights
     zone = ZoneInfo(schedule.timezone)
     expressions = schedule.cron_expressions()
     slots: list[Slot] = []
@@ -124,24 +122,19 @@ def plan(schedule: Schedule, persona: Persona, start: datetime, end: datetime) -
         instants = [i for i in instants if start <= i < end]
         if not instants:
             continue
-        refusal = _day_refusal(schedule, persona, day)
+        refused = _schedule_refusal(schedule, day)
         for platform in schedule.platforms:
-            reason = refusal or _platform_refusal(persona, platform)
+            reason = refused or rights.refusal(grant, platform, day, schedule.campaign,
+                                               persona.accounts.get(platform), twin=persona.id)
             for instant in instants:
                 if reason:
-                    excluded.append(Excluded(schedule.id, platform, instant, reason))
+                    excluded.append(Excluded(schedule.id, platform, instant, str(reason)))
                     continue
                 offset = jitter_seconds(schedule.id, platform, instant, schedule.jitter)
                 slots.append(Slot(instant + timedelta(seconds=offset), instant, schedule.id,
                                   platform, persona.id, day))
     slots.sort()
     return Plan(slots, excluded)
-
-
-def _platform_refusal(persona: Persona, platform: str) -> str | None:
-    if platform not in persona.rights.platforms:
-        return f"rights for {persona.id} do not cover {platform}"
-    return None
 
 
 # --- the window's post rows -------------------------------------------------------------------
@@ -162,7 +155,7 @@ def plan_window(ctx: Context, window: Window) -> tuple[list[Slot], list[Excluded
         if window.persona and schedule.persona != window.persona:
             continue
         persona = ctx.ws.personas[schedule.persona]
-        result = plan(schedule, persona, window.start, window.end)
+        result = plan(schedule, persona, window.start, window.end, grant_for(ctx, persona.id))
         slots += [s for s in result.slots if not window.platform or s.platform == window.platform]
         excluded += [e for e in result.excluded
                      if not window.platform or e.platform == window.platform]

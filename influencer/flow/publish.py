@@ -34,8 +34,8 @@ from influencer.disclosure import LabeledPost
 from influencer.errors import InfluencerError, PlatformError, RetryableError, UnknownOutcome
 from influencer.flow.accounts import adapter_for
 from influencer.flow.claim import claim
-from influencer.flow.context import Context, Limits, local_day, log, posts_by_id, step
-from influencer.flow.draft import day_refusal, draft_posts, labelled
+from influencer.flow.context import Context, Limits, log, posts_by_id, rights_refusal, step
+from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.limits import account_key, backoff, block_until, wait_for_retry
 from influencer.flow.plan import Slot, slot_post
 from influencer.platforms import Published
@@ -61,7 +61,7 @@ def send_claimed(ctx: Context, post: Post, limits: Limits) -> Sent:
     """Publish one post this process claimed; the outcome is committed before returning."""
     refusal = rights_refusal(ctx, post)
     if refusal:
-        return Sent(_move(ctx, post, S.skipped, refusal), 0.0)
+        return Sent(_move(ctx, post, S.skipped, str(refusal)), 0.0)
     try:
         ready = labelled(ctx, post)
         adapter = adapter_for(ctx, post, dry_run=False)
@@ -156,15 +156,6 @@ def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
             publish_dry(ctx, post)
             count += 1
     return count
-
-
-def rights_refusal(ctx: Context, post: Post) -> str | None:
-    """Why the persona's rights stop ``post`` now (revoked, expired, platform), or None."""
-    persona = ctx.ws.personas[post.persona]
-    refusal = day_refusal(persona, local_day(ctx, post))
-    if refusal is None and post.platform not in persona.rights.platforms:
-        refusal = f"rights for {persona.id} do not cover {post.platform}"
-    return refusal
 
 
 def record_published(ctx: Context, session: Session, post: Post, published: Published,

@@ -16,14 +16,13 @@ from influencer.captions import measure
 from influencer.config import BUILTIN_SPECS
 from influencer.errors import InfluencerError
 from influencer.flow.approve import settle_unapproved
-from influencer.flow.context import Context, Window, is_stale, posts_by_id
+from influencer.flow.context import Context, Window, grant_for, grant_state, is_stale, posts_by_id
 from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.plan import Excluded, materialise
 from influencer.platforms import platform_class
 from influencer.store import Post, PostStatus
 
 ProgressFactory = Callable[[int], Callable[[int], None]]  # total -> advance(n)
-EXPIRY_WARNING_DAYS = 14
 
 
 @dataclass
@@ -85,11 +84,11 @@ def warnings(ctx: Context, post: Post, stale: bool) -> list[str]:
     schedule = ctx.ws.schedules.get(post.schedule)
     if post.status == PostStatus.drafted and schedule and schedule.approval == "required":
         notes.append("needs approval (influencer approve)")
-    persona = ctx.ws.personas.get(post.persona)
-    if persona and not persona.rights.revoked:
-        left = (persona.rights.expires - ctx.now().date()).days
-        if 0 <= left <= EXPIRY_WARNING_DAYS:
-            notes.append(f"rights for {persona.id} expire in {left} days ({persona.rights.expires})")
+    if post.persona in ctx.ws.personas:
+        grant = grant_state(ctx, post.persona)
+        if grant.name == "expiring":
+            notes.append(f"rights for {post.persona} expire in {grant.days_left} days "
+                         f"({grant_for(ctx, post.persona).expires})")
     if post.writer == "offline":
         notes.append("written by the offline writer")
     return notes

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from influencer.config import Workspace
 from influencer.config.settings import SETTINGS_FILE
-from influencer.flow.context import Context
+from influencer.flow.context import Context, grant_for
 from influencer.flow.plan import plan
 from influencer.store import Post, PostStatus
 from influencer.store.models import DaemonBeat, Pause
@@ -89,7 +89,7 @@ def _next_runs(ctx: Context, now: datetime) -> list[dict[str, Any]]:
     for schedule in sorted(ctx.ws.schedules.values(), key=lambda s: s.id):
         persona = ctx.ws.personas[schedule.persona]
         first: dict[str, datetime] = {}
-        for slot in plan(schedule, persona, now, now + LOOK_AHEAD).slots:
+        for slot in plan(schedule, persona, now, now + LOOK_AHEAD, grant_for(ctx, persona.id)).slots:
             if slot.publish_at >= now:
                 first.setdefault(slot.platform, slot.publish_at)
         for platform in schedule.platforms:

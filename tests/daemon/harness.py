@@ -71,7 +71,7 @@ def make_workspace(root: Path, instance_url: str, *, times: tuple[str, ...] = ("
     start = text.index("  mastodon:")
     end = text.index("\n", start)
     live = f'  mastodon:  {{handle: "@ava@127.0.0.1", credentials: env:AVA_MASTODON, live: true, ' \
-           f'base_url: "{instance_url}"}}'
+           f'base_url: "{instance_url}", territories: [EU]}}'
     persona.write_text(text[:start] + live + text[end:], encoding="utf-8")
     (root / "influencer.toml").write_text(SETTINGS.format(concurrency=concurrency, extra=extra),
                                           encoding="utf-8")
