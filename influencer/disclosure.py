@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from influencer.captions.fitting import AD_TAG, compose, disclosure_block
 from influencer.config.persona import Persona
@@ -45,6 +45,45 @@ class LabeledImage:
     c2pa: bool = False
 
 
+class StoredImageFields(Protocol):
+    """What a stored draft keeps of each image (``store.StoredImage`` has it)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def alt(self) -> str: ...
+    @property
+    def signed(self) -> bool: ...
+
+
+class StoredDraft(Protocol):
+    """What a stored draft offers to be labelled (``store.Post`` has it; this module does not
+    import the store)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def persona(self) -> str: ...
+    @property
+    def schedule(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def slot_at(self) -> datetime: ...
+    @property
+    def publish_at(self) -> datetime: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def hashtags(self) -> Sequence[str]: ...
+    @property
+    def images(self) -> Sequence[StoredImageFields]: ...
+    @property
+    def writer(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """What the flow hands to the disclosure step: a stored draft, not yet labelled."""
@@ -61,6 +100,18 @@ class Draft:
     writer: str
     paid: bool = False
     language: str = "en"
+
+    @classmethod
+    def from_post(cls, post: StoredDraft, persona: Persona, *, paid: bool) -> Draft:
+        """The one way a stored draft becomes a ``Draft``: when it is first stored, whenever it
+        is shown, and before it is sent."""
+        if post.body is None:
+            raise DisclosureError(f"post {post.id} has no caption yet")
+        source_type = persona.imagery.digital_source_type
+        images = [LabeledImage(Path(i.path), i.sha256, i.alt, source_type, i.signed) for i in post.images]
+        return cls(post.id, post.persona, post.schedule, post.platform, post.slot_at, post.publish_at,
+                   post.body, list(post.hashtags), images, post.writer or "unknown", paid=paid,
+                   language=persona.voice.language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from influencer import __version__
 from influencer.config import load_workspace
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("INFLUENCER_")}
-    environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "influencer", *args], cwd=cwd, env=environ,
-                          capture_output=True, text=True, timeout=60, check=False)
+from tests.helpers import run_cli as run
 
 
 def test_version(tmp_path: Path) -> None:

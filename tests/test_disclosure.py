@@ -4,48 +4,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from PIL import Image
 
 from influencer.config import BUILTIN_SPECS, load_workspace
 from influencer.config.persona import Persona
-from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
+from influencer.disclosure import LabeledPost, label
 from influencer.errors import DisclosureError
 from influencer.platforms import Published, names, platform_class
 from influencer.platforms.base import AccountContext
 from influencer.platforms.outbox import outbox_for
 from influencer.platforms.x import XPlatform
-
-SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-XMP = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       f'<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
-       f'Iptc4xmpExt:DigitalSourceType="{SOURCE}"/></rdf:RDF></x:xmpmeta>')
-SLOT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-def rendered(tmp_path: Path, name: str = "a.jpg", xmp: bool = True) -> LabeledImage:
-    path = tmp_path / name
-    Image.new("RGB", (64, 80), (180, 90, 40)).save(path, "JPEG", **({"xmp": XMP.encode()} if xmp else {}))
-    return LabeledImage(path, hashlib.sha256(path.read_bytes()).hexdigest(),
-                        "A rust knit sweater by birches.", SOURCE)
+from tests.helpers import draft, rendered
 
 
 @pytest.fixture
 def ava(workspace: Path) -> Persona:
     return load_workspace(workspace).personas["ava"]
-
-
-def draft(image: LabeledImage, platform: str = "x", paid: bool = False) -> Draft:
-    return Draft(post_id="p1", persona="ava", schedule="ava-autumn", platform=platform,
-                 slot_at=SLOT, publish_at=SLOT, body="Layering season is my favourite season.",
-                 hashtags=["#NorthlightTwin", "#knitwear"], images=[image], writer="offline",
-                 paid=paid)
 
 
 def test_every_registered_platform_is_covered() -> None:

@@ -33,16 +33,10 @@ from influencer.flow.review import preview_window
 from influencer.preview.items import preview_items
 from influencer.preview.model import PreviewItem
 from influencer.store import AuditEvent, Post, PostStatus, Publication, open_store
+from tests.helpers import FixedClock
+from tests.helpers import run_cli as run
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -196,9 +190,8 @@ def test_preview_equals_publish_in_the_outbox(ctx: Context) -> None:
     assert len(documents) == len(items)
     for item in items:
         document, folder = documents[item.post["post_id"]]
-        assert document["mode"] == "dry"
-        for key in ("text", "alt_texts", "flags", "images", "slot_at", "publish_at", "writer"):
-            assert document[key] == item.post[key], key
+        assert (document["mode"], item.post["mode"]) == ("dry", "live")
+        assert {**document, "mode": "live"} == item.post  # every field, the request included
         for image in item.post["images"]:
             assert hashlib.sha256((folder / image["file"]).read_bytes()).hexdigest() == image["sha256"]
 
@@ -357,8 +350,6 @@ def test_max_per_day_counts_posts_already_in_the_database(workspace: Path, clock
 
 
 def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) -> None:
-    from tests.test_cli import run
-
     ctx = open_context(workspace, clock)
     build_preview(ctx, window(persona="ava"))
     [post, *_] = posts_for(ctx, "ava", None, [PostStatus.drafted])

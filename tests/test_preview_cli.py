@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.browser import load_page
-from tests.test_cli import run
+from tests.helpers import run_cli as run
 
 NOW = {"INFLUENCER_NOW": "2026-11-30T06:00:00Z", "COLUMNS": "200"}
 KEYS = ["post_id", "mode", "persona", "schedule", "platform", "slot_at", "publish_at", "text",

@@ -18,7 +18,7 @@ from influencer.config.territories import EEA, EU, countries, expand
 from influencer.flow.check import problems
 from influencer.rights import refusal, state
 from influencer.store import Post, open_store
-from tests.test_cli import run
+from tests.helpers import run_cli as run
 
 GRANT = Rights(holder="Ava Nordström", granted=date(2026, 9, 1), expires=date(2031, 8, 31),
                platforms=["x", "mastodon"], territories=["EU", "US"], exclude_categories=["Alcohol"])

@@ -4,7 +4,7 @@ This package imports nothing of ours but ``influencer.errors``.
 """
 
 from influencer.config.persona import Account, Persona
-from influencer.config.platforms import BUILTIN_SPECS, PlatformSpec, known_platforms
+from influencer.config.platforms import BUILTIN_SPECS, PlatformSpec, known_platforms, platform_spec
 from influencer.config.schedule import Schedule
 from influencer.config.settings import Settings
 from influencer.config.workspace import Workspace, find_root, load_workspace, open_workspace
@@ -21,4 +21,5 @@ __all__ = [
     "known_platforms",
     "load_workspace",
     "open_workspace",
+    "platform_spec",
 ]

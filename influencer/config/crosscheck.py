@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from influencer.config.fields import did_you_mean
-from influencer.config.platforms import BUILTIN_SPECS
+from influencer.config.platforms import platform_spec
 from influencer.config.settings import SETTINGS_FILE
-from influencer.errors import ConfigIssue
+from influencer.errors import ConfigError, ConfigIssue
 
 if TYPE_CHECKING:
     from influencer.config.persona import Persona
@@ -72,8 +72,12 @@ def _schedule_against_persona(ws: Workspace, schedule: Schedule) -> list[ConfigI
             issues.append(ConfigIssue(source.shown, line, field,
                                       f"persona {persona.id!r} has no account on {platform}",
                                       f"add accounts.{platform} to {persona_file}"))
-        spec = BUILTIN_SPECS.get(platform)
-        if spec is not None and schedule.images.per_post > spec.images_per_post:
+        try:
+            spec = platform_spec(platform)
+        except ConfigError as exc:  # a plugin that registers an adapter but no limits
+            issues += [ConfigIssue(source.shown, line, field, i.message, i.hint) for i in exc.issues]
+            continue
+        if schedule.images.per_post > spec.images_per_post:
             issues.append(ConfigIssue(source.shown, source.line("images", "per_post"), "images.per_post",
                                       f"{schedule.images.per_post} images per post, but {spec.title} "
                                       f"takes at most {spec.images_per_post}"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import time
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -105,11 +104,6 @@ def _hashtag(value: str) -> str:
     if not re.fullmatch(r"#\w+", value):
         raise ValueError(f"{value!r} is not a hashtag{HINT}start with # and use no spaces or punctuation")
     return value
-
-
-def parse_clock_time(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -1,13 +1,19 @@
-"""Each platform's limits as data.
+"""Each platform's limits as data, and where a platform's limits are found.
 
-Adapters point at these specs; imagery and captions read them without importing adapters.
-Figures are from each platform's own reference (DESIGN.md, Platform facts).
+Adapters point at these specs; imagery and captions read them without importing adapters. A
+plugin platform registers its spec in the ``influencer.platform_specs`` entry-point group beside
+its adapter in ``influencer.platforms``; ``platform_spec(name)`` finds either kind the same way.
+Figures of the built-ins are from each platform's own reference (DESIGN.md, Platform facts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 from typing import Literal
+
+from influencer.errors import ConfigError, ConfigIssue
 
 Counting = Literal["chars", "weighted", "graphemes"]
 
@@ -60,12 +66,37 @@ MASTODON = PlatformSpec(
 BUILTIN_SPECS: dict[str, PlatformSpec] = {s.name: s for s in (X, INSTAGRAM, BLUESKY, MASTODON)}
 ALIASES = {"twitter": "x", "ig": "instagram", "insta": "instagram", "bsky": "bluesky",
            "fediverse": "mastodon", "toot": "mastodon"}
-PLATFORM_GROUP = "influencer.platforms"
+PLATFORM_GROUP = "influencer.platforms"  # name -> "module:AdapterClass"
+SPEC_GROUP = "influencer.platform_specs"  # name -> "module:SPEC", a PlatformSpec
+
+
+@cache
+def _registered(group: str) -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group=group) if ep.name != "outbox"}
 
 
 def known_platforms() -> frozenset[str]:
-    """Built-in platforms plus any registered by a plugin (names only; nothing is imported)."""
-    from importlib.metadata import entry_points
+    """Built-in platforms plus any a plugin registers (names only; nothing is imported)."""
+    return frozenset(BUILTIN_SPECS) | set(_registered(PLATFORM_GROUP)) | set(_registered(SPEC_GROUP))
 
-    plugged = {ep.name for ep in entry_points(group=PLATFORM_GROUP)} - {"outbox"}
-    return frozenset(BUILTIN_SPECS) | plugged
+
+@cache
+def platform_spec(name: str) -> PlatformSpec:
+    """A platform's limits, through the ``influencer.platform_specs`` entry points (built-ins are
+    registered there too; they are also known without installation, from a source checkout).
+    Loading a spec imports the plugin's spec module, never an adapter."""
+    target = _registered(SPEC_GROUP).get(name)
+    if target is None:
+        if name in BUILTIN_SPECS:
+            return BUILTIN_SPECS[name]
+        raise ConfigError([ConfigIssue(
+            SPEC_GROUP, 0, name, f"platform {name!r} has no PlatformSpec registered",
+            f"its package must declare an entry point {name} = \"module:SPEC\" in the "
+            f"{SPEC_GROUP} group")])
+    module_name, _, attribute = target.partition(":")
+    spec = getattr(import_module(module_name), attribute, None)
+    if not isinstance(spec, PlatformSpec) or spec.name != name:
+        raise ConfigError([ConfigIssue(SPEC_GROUP, 0, name, f"{target} is not the PlatformSpec of {name!r}")])
+    return spec

@@ -11,7 +11,7 @@ from influencer.flow.context import Context
 from influencer.platforms import platform_class
 from influencer.platforms.base import AccountContext, Platform
 from influencer.platforms.outbox import outbox_for
-from influencer.store import Post
+from influencer.store import Post, PostMode
 
 
 def account_context(ws: Workspace, persona: str, platform: str) -> AccountContext:
@@ -27,9 +27,9 @@ def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
     target = platform_class(post.platform)
     account = ctx.ws.personas[post.persona].accounts[post.platform]
     if dry_run:
-        return outbox_for(target, ctx.ws.outbox_dir, "dry")
+        return outbox_for(target, ctx.ws.outbox_dir, PostMode.dry)
     if not account.live:
-        return outbox_for(target, ctx.ws.outbox_dir, "live")
+        return outbox_for(target, ctx.ws.outbox_dir, PostMode.live)
     return target(account_context(ctx.ws, post.persona, post.platform))
 
 

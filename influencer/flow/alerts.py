@@ -23,7 +23,7 @@ from influencer.config.credentials import resolve
 from influencer.config.settings import AlertSettings
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context, grant_for, grant_state
-from influencer.store import Post, PostStatus
+from influencer.store import Post, PostMode, PostStatus
 from influencer.store.models import AlertSent
 
 log = logging.getLogger("influencer.alerts")
@@ -52,7 +52,7 @@ def approval_alerts(ctx: Context) -> list[Alert]:
     """Drafts of ``approval: required`` schedules that are within their lead time, unapproved."""
     now = ctx.now()
     with ctx.session() as session:
-        waiting = session.exec(select(Post).where(col(Post.mode) == "live",
+        waiting = session.exec(select(Post).where(col(Post.mode) == PostMode.live,
                                                   col(Post.status) == PostStatus.drafted,
                                                   col(Post.publish_at) > now)).all()
     alerts = []

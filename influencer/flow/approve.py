@@ -15,11 +15,11 @@ from sqlmodel import col, select
 from influencer.captions import Caption, CaptionRequest
 from influencer.captions.fitting import compose, fits, length_of
 from influencer.captions.safety import rule_violations
-from influencer.config import BUILTIN_SPECS
+from influencer.config import platform_spec
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context, is_stale, posts_by_id, posts_for
 from influencer.flow.draft import labelled, redraft
-from influencer.store import Post, PostStatus, transition
+from influencer.store import Post, PostMode, PostStatus, transition
 
 QUEUE_STATUSES = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved,
                   PostStatus.failed, PostStatus.unconfirmed)
@@ -30,7 +30,7 @@ def queue(ctx: Context, unconfirmed_only: bool = False) -> list[Post]:
     settle_unapproved(ctx)
     statuses = (PostStatus.unconfirmed,) if unconfirmed_only else QUEUE_STATUSES
     with ctx.session() as session:
-        return list(session.exec(select(Post).where(col(Post.mode) == "live",
+        return list(session.exec(select(Post).where(col(Post.mode) == PostMode.live,
                                                     col(Post.status).in_(statuses))
                                  .order_by(col(Post.publish_at))).all())
 
@@ -71,7 +71,7 @@ def settle_unapproved(ctx: Context) -> list[Post]:
     now = ctx.now()
     changed = []
     with ctx.session() as session:
-        query = select(Post).where(col(Post.mode) == "live",
+        query = select(Post).where(col(Post.mode) == PostMode.live,
                                    col(Post.status).in_([PostStatus.drafted, PostStatus.held]),
                                    col(Post.publish_at) <= now)
         for post in list(session.exec(query)):
@@ -103,9 +103,9 @@ def edit_caption(ctx: Context, post: Post, body: str) -> Post:
     body = body.strip().removeprefix(label).strip()  # the label is added back, never doubled
     if not body:
         raise InfluencerError("the new caption is empty")
-    request = CaptionRequest(persona=persona, platform=BUILTIN_SPECS[post.platform],
+    request = CaptionRequest(persona=persona, platform=platform_spec(post.platform),
                              slot_key=post.id, campaign=ctx.ws.schedules[post.schedule].campaign)
-    caption = Caption(body, tuple(post.hashtags), post.images[0]["alt"] if post.images else "",
+    caption = Caption(body, tuple(post.hashtags), post.images[0].alt if post.images else "",
                       "person", ctx.actor, "")
     problems = rule_violations(caption, request)
     if problems:

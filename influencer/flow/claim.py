@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from influencer.errors import IllegalTransition
 from influencer.flow.context import Context, Limits
 from influencer.flow.limits import Budget, account_key, budget, ensure_account, lock_account, spend
-from influencer.store import AuditEvent, Post, PostStatus, transition
+from influencer.store import AuditEvent, Post, PostMode, PostStatus, transition
 from influencer.store.models import Pause, PublishRetry
 
 EXIT_AFTER_CLAIM = "INFLUENCER_TEST_EXIT_AFTER_CLAIM"
@@ -37,7 +37,7 @@ def _due(ctx: Context) -> list[ColumnElement[bool]]:
     """Conditions of a live approved post that is due and not waiting for a retry."""
     now = ctx.now()
     waiting = select(PublishRetry.post_id).where(col(PublishRetry.not_before) > now)
-    return [col(Post.mode) == "live", col(Post.status) == A.approved, col(Post.publish_at) <= now,
+    return [col(Post.mode) == PostMode.live, col(Post.status) == A.approved, col(Post.publish_at) <= now,
             col(Post.id).not_in(waiting)]
 
 
@@ -107,7 +107,7 @@ def expired_leases(ctx: Context) -> list[Post]:
     moved = []
     with ctx.session() as session:
         stale = session.exec(select(Post).where(col(Post.status) == A.publishing,
-                                                col(Post.mode) == "live",
+                                                col(Post.mode) == PostMode.live,
                                                 col(Post.lease_until) < now)).all()
         for post in stale:
             reason = (f"claimed by {post.claimed_by}, which recorded no outcome before its lease "

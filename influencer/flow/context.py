@@ -19,7 +19,7 @@ from influencer.config.persona import Rights
 from influencer.config.settings import DaemonSettings
 from influencer.errors import InfluencerError
 from influencer.rights import GrantState, Refusal
-from influencer.store import Post, PostStatus, cli_actor, open_store
+from influencer.store import Post, PostMode, PostStatus, cli_actor, open_store
 
 Limits = DaemonSettings  # the publishing limits of ``[daemon]``, as the flow reads them
 log = logging.getLogger("influencer.flow")
@@ -83,7 +83,7 @@ def posts_for(ctx: Context, persona: str, day: date | None,
     if persona not in ctx.ws.personas:
         raise InfluencerError(f"no persona {persona!r}")
     with ctx.session() as session:
-        query = select(Post).where(col(Post.persona) == persona, col(Post.mode) == "live",
+        query = select(Post).where(col(Post.persona) == persona, col(Post.mode) == PostMode.live,
                                    col(Post.status).in_(statuses)).order_by(col(Post.publish_at))
         posts = list(session.exec(query))
     return [p for p in posts if day is None or local_day(ctx, p) == day]

@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 
-from influencer.captions import Caption, CaptionDrafter, CaptionRequest, CaptionResult, ImageInput
-from influencer.config import BUILTIN_SPECS, Persona, Schedule
-from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
+from influencer.captions import CaptionDrafter, CaptionRequest, CaptionResult, ImageInput
+from influencer.config import Persona, Schedule, platform_spec
+from influencer.disclosure import Draft, LabeledPost, label
 from influencer.errors import DisclosureError, InfluencerError
 from influencer.flow.context import Context, is_stale, posts_by_id, rights_refusal
 from influencer.imagery import (
@@ -30,7 +29,7 @@ from influencer.imagery import (
     scan_library,
     select_images,
 )
-from influencer.store import Post, PostStatus, transition
+from influencer.store import Post, PostStatus, StoredImage, transition
 from influencer.store.models import ImageAsset
 
 Progress = Callable[[int], None]  # called with how many posts were just finished
@@ -62,7 +61,7 @@ def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | st
     refusal = rights_refusal(ctx, post)
     if refusal:
         return str(refusal)
-    spec = BUILTIN_SPECS[post.platform]
+    spec = platform_spec(post.platform)
     with ctx.session() as session:
         selection = select_images(session, persona, schedule, post.platform, post.slot_at)
         if not selection.ok:
@@ -83,12 +82,6 @@ def _slot_key(post: Post) -> str:
     return f"{post.schedule}/{post.platform}/{post.slot_at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def _labelled_images(prepared: Prepared, caption: Caption) -> list[LabeledImage]:
-    source_type = prepared.persona.imagery.digital_source_type
-    return [LabeledImage(r.path, r.sha256, a.alt_text or caption.alt_text, source_type, r.signed)
-            for r, a in zip(prepared.rendered, prepared.assets, strict=True)]
-
-
 def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
     post, persona, schedule = prepared.post, prepared.persona, prepared.schedule
     caption = result.caption
@@ -98,17 +91,15 @@ def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
             session.commit()
             _note_failure(ctx, post, result.reason)
             return
-        images = _labelled_images(prepared, caption)
-        draft = Draft(post.id, post.persona, post.schedule, post.platform, post.slot_at,
-                      post.publish_at, caption.text, caption.hashtags, images, caption.writer,
-                      paid=schedule.campaign.paid, language=persona.voice.language)
-        labelled = label(draft, persona, BUILTIN_SPECS[post.platform])
+        drafted = post.model_copy(update={
+            "body": caption.text, "hashtags": list(caption.hashtags), "writer": caption.writer,
+            "images": [_image_entry(r, a, caption.alt_text)
+                       for r, a in zip(prepared.rendered, prepared.assets, strict=True)]})
+        labelled = label(Draft.from_post(drafted, persona, paid=schedule.campaign.paid), persona,
+                         platform_spec(post.platform))
         changes: dict[str, Any] = {
-            "body": caption.text, "text": labelled.text, "hashtags": list(caption.hashtags),
-            "alt_texts": labelled.alt_texts, "flags": labelled.flag_map,
-            "images": [_image_entry(image, r, a, caption.alt_text)
-                       for image, r, a in zip(labelled.images, prepared.rendered,
-                                              prepared.assets, strict=True)],
+            "body": drafted.body, "text": labelled.text, "hashtags": drafted.hashtags,
+            "alt_texts": labelled.alt_texts, "flags": labelled.flag_map, "images": drafted.images,
             "writer": caption.writer, "model": caption.model, "prompt_hash": caption.prompt_sha256,
             "persona_hash": ctx.ws.sources[f"persona:{persona.id}"].sha256,
             "schedule_hash": ctx.ws.sources[f"schedule:{schedule.id}"].sha256, "last_error": None,
@@ -126,12 +117,11 @@ def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
                        reason="approval: auto")
 
 
-def _image_entry(image: LabeledImage, rendered: RenderedImage, asset: ImageAsset,
-                 caption_alt: str) -> dict[str, Any]:
-    return {"file": image.path.name, "sha256": image.sha256, "path": str(image.path),
-            "source": asset.path, "source_sha256": rendered.source_sha256,
-            "media_type": rendered.media_type, "width": rendered.width, "height": rendered.height,
-            "alt": asset.alt_text or caption_alt, "signed": rendered.signed}
+def _image_entry(rendered: RenderedImage, asset: ImageAsset, caption_alt: str) -> StoredImage:
+    return StoredImage(file=rendered.path.name, sha256=rendered.sha256, path=str(rendered.path),
+                       source=asset.path, source_sha256=rendered.source_sha256,
+                       media_type=rendered.media_type, width=rendered.width, height=rendered.height,
+                       alt=asset.alt_text or caption_alt, signed=rendered.signed)
 
 
 def _note_failure(ctx: Context, post: Post, reason: str) -> None:
@@ -222,13 +212,8 @@ def labelled(ctx: Context, post: Post) -> LabeledPost:
                               "was drafted; redraft it (influencer redraft)")
     persona = ctx.ws.personas[post.persona]
     schedule = ctx.ws.schedules[post.schedule]
-    source_type = persona.imagery.digital_source_type
-    images = [LabeledImage(Path(i["path"]), i["sha256"], i["alt"], source_type, bool(i.get("signed")))
-              for i in post.images]
-    draft = Draft(post.id, post.persona, post.schedule, post.platform, post.slot_at,
-                  post.publish_at, post.body, post.hashtags, images, post.writer or "unknown",
-                  paid=schedule.campaign.paid, language=persona.voice.language)
-    result = label(draft, persona, BUILTIN_SPECS[post.platform])
+    result = label(Draft.from_post(post, persona, paid=schedule.campaign.paid), persona,
+                   platform_spec(post.platform))
     if result.text != post.text or result.alt_texts != post.alt_texts:
         raise DisclosureError(f"post {post.id}: labelling it now gives a different text than was "
                               "previewed; redraft it")

@@ -14,7 +14,7 @@ from influencer.flow.plan import materialise
 from influencer.flow.publish import publish_dry
 from influencer.flow.settle import skip_missed
 from influencer.platforms import Published
-from influencer.store import Post, PostStatus, Publication
+from influencer.store import Post, PostMode, PostStatus, Publication
 
 LOOKBACK = timedelta(days=1)  # missed slots this far back are recorded as skipped
 REDRAFT = timedelta(minutes=5)  # a slot whose drafting failed is tried again after this
@@ -53,10 +53,10 @@ def rehearse_due(ctx: Context) -> list[Rehearsed]:
     dry publication yet go to the outbox; no live status changes."""
     now = ctx.now()
     grace = max((s.grace for s in ctx.ws.schedules.values()), default=0)
-    done = select(Publication.post_id).where(col(Publication.mode) == "dry")
+    done = select(Publication.post_id).where(col(Publication.mode) == PostMode.dry)
     with ctx.session() as session:
         due = session.exec(select(Post).where(
-            col(Post.mode) == "live", col(Post.status) == PostStatus.approved,
+            col(Post.mode) == PostMode.live, col(Post.status) == PostStatus.approved,
             col(Post.publish_at) <= now, col(Post.publish_at) >= now - timedelta(seconds=grace),
             col(Post.id).not_in(done))).all()
     results = []

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from influencer.config.settings import DaemonSettings
-from influencer.store import Post, PostStatus
+from influencer.store import Post, PostMode, PostStatus
 from influencer.store.models import AccountLimit, PublishRetry
 
 HOUR = timedelta(hours=1)
@@ -69,7 +69,7 @@ def budget(session: Session, row: AccountLimit, persona: str, platform: str,
     if row.blocked_until is not None and row.blocked_until > now:
         return Budget(0, f"rate limited until {row.blocked_until.isoformat()}")
     in_flight = session.exec(select(func.count()).select_from(Post).where(
-        col(Post.persona) == persona, col(Post.platform) == platform, col(Post.mode) == "live",
+        col(Post.persona) == persona, col(Post.platform) == platform, col(Post.mode) == PostMode.live,
         col(Post.status) == PostStatus.publishing)).one()
     allowance = limits.account_concurrency - in_flight
     if limits.account_per_hour is not None:

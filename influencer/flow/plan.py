@@ -32,7 +32,7 @@ from influencer import rights
 from influencer.config import Persona, Schedule
 from influencer.config.persona import Rights
 from influencer.flow.context import Context, Window, grant_for
-from influencer.store import Post, PostStatus
+from influencer.store import Post, PostKind, PostMode, PostStatus
 
 ONE_MINUTE = timedelta(minutes=1)
 
@@ -184,7 +184,7 @@ def materialise(ctx: Context, window: Window) -> Planned:
 def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:
     if not slots:
         return {}
-    query = select(Post).where(col(Post.mode) == "live", col(Post.kind) == "slot",
+    query = select(Post).where(col(Post.mode) == PostMode.live, col(Post.kind) == PostKind.slot,
                                col(Post.slot_at) >= slots[0].slot_at - timedelta(days=1),
                                col(Post.slot_at) <= max(s.slot_at for s in slots),
                                col(Post.schedule).in_({s.schedule for s in slots}))
@@ -200,14 +200,15 @@ def _over_daily_limit(ctx: Context, session: Session, slot: Slot, taken: list[Po
     day_end = day_start + timedelta(days=1)
     count = session.exec(select(func.count()).select_from(Post).where(
         col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
-        col(Post.mode) == "live", col(Post.status).not_in(INACTIVE),
+        col(Post.mode) == PostMode.live, col(Post.status).not_in(INACTIVE),
         col(Post.slot_at) >= day_start, col(Post.slot_at) < day_end)).one()
     if count >= schedule.max_per_day:
         return f"max_per_day {schedule.max_per_day} reached on {slot.local_day}"
     return None
 
 
-def slot_post(ctx: Context, slot: Slot, mode: str = "live", kind: str = "slot") -> Post:
+def slot_post(ctx: Context, slot: Slot, mode: PostMode = PostMode.live,
+              kind: PostKind = PostKind.slot) -> Post:
     """The post of this slot identity (schedule, platform, slot time, mode, kind), created
     planned if new; when it exists (another process made it, or an identical ``post --now``
     ran in the same second), the existing one. Its own transaction, so that losing the race

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from influencer.disclosure import LabeledPost
 from influencer.errors import InfluencerError, PlatformError, RetryableError, UnknownOutcome
 from influencer.flow.accounts import adapter_for
 from influencer.flow.claim import claim
@@ -39,7 +38,7 @@ from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.limits import account_key, backoff, block_until, wait_for_retry
 from influencer.flow.plan import Slot, slot_post
 from influencer.platforms import Published
-from influencer.store import AuditEvent, Post, PostStatus, Publication, transition
+from influencer.store import AuditEvent, Post, PostKind, PostMode, PostStatus, Publication, transition
 
 S = PostStatus
 CLEARED = {"lease_until": None}
@@ -111,9 +110,9 @@ def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
         raise InfluencerError(f"no schedule {schedule_id!r}; see: influencer schedules")
     moment = ctx.now().replace(microsecond=0)
     day = moment.astimezone(ZoneInfo(schedule.timezone)).date()
-    mode = "dry" if dry_run else "live"
+    mode = PostMode.dry if dry_run else PostMode.live
     made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
-                      mode=mode, kind="manual") for platform in schedule.platforms]
+                      mode=mode, kind=PostKind.manual) for platform in schedule.platforms]
     draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
     return [_publish_now(ctx, post, dry_run) for post in posts_by_id(ctx, [p.id for p in made])]
 
@@ -137,8 +136,8 @@ def publish_dry(ctx: Context, post: Post) -> Published:
     published = adapter_for(ctx, post, dry_run=True).publish(labelled(ctx, post))
     with ctx.session() as session:
         row = session.exec(select(Publication).where(col(Publication.post_id) == post.id,
-                                                     col(Publication.mode) == "dry")).first()
-        row = row or Publication(post_id=post.id, mode="dry", platform=post.platform)
+                                                     col(Publication.mode) == PostMode.dry)).first()
+        row = row or Publication(post_id=post.id, mode=PostMode.dry, platform=post.platform)
         row.platform_id, row.url, row.published_at = published.platform_id, published.url, ctx.now()
         row.detail = published.detail
         session.add(row)
@@ -161,7 +160,7 @@ def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
 def record_published(ctx: Context, session: Session, post: Post, published: Published,
                      reason: str | None = None) -> Post:
     """The live publication and the move to ``published``, committed together."""
-    session.add(Publication(post_id=post.id, mode="live", platform=post.platform,
+    session.add(Publication(post_id=post.id, mode=PostMode.live, platform=post.platform,
                             platform_id=published.platform_id, url=published.url,
                             published_at=ctx.now(), detail=published.detail))
     return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now(),
@@ -202,11 +201,9 @@ def settle(ctx: Context, post: Post) -> Post | None:
     """Look the unconfirmed post up on its platform; published if found there, else None."""
     try:
         adapter = adapter_for(ctx, post, dry_run=False)
-        finder: Callable[[LabeledPost], Published | None] | None = getattr(
-            adapter, "find_published", None)
-        if finder is None:
+        if not adapter.finds_published:
             return None
-        found = finder(labelled(ctx, post))
+        found = adapter.find_published(labelled(ctx, post))
     except InfluencerError as exc:
         step(post, "lookup-failed", str(exc), logging.WARNING)
         return None

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from influencer.captions import measure
-from influencer.config import BUILTIN_SPECS
+from influencer.config import platform_spec
 from influencer.errors import InfluencerError
 from influencer.flow.approve import settle_unapproved
-from influencer.flow.context import Context, Window, grant_for, grant_state, is_stale, posts_by_id
+from influencer.flow.context import Context, Window, grant_for, grant_state, posts_by_id
 from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.plan import Excluded, materialise
 from influencer.platforms import platform_class
+from influencer.platforms.outbox import post_document, post_json
 from influencer.store import Post, PostStatus
 
 ProgressFactory = Callable[[int], Callable[[int], None]]  # total -> advance(n)
@@ -44,32 +44,24 @@ def preview_window(ctx: Context, window: Window, progress: ProgressFactory | Non
     return Reviewed(posts, planned.excluded, not_drafted)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def document(ctx: Context, post: Post) -> dict[str, Any]:
-    """The post's ``post.json`` fields, with the exact request its platform would be sent."""
-    stale = is_stale(ctx, post)
-    return {
-        "post_id": post.id, "mode": post.mode, "persona": post.persona, "schedule": post.schedule,
-        "platform": post.platform, "slot_at": _iso(post.slot_at), "publish_at": _iso(post.publish_at),
-        "text": post.text, "alt_texts": list(post.alt_texts), "flags": dict(post.flags),
-        "images": [{"file": i["file"], "sha256": i["sha256"]} for i in post.images],
-        "writer": post.writer, "request": _request(ctx, post) if post.text and not stale else None,
-    }
-
-
-def _request(ctx: Context, post: Post) -> dict[str, object] | None:
+    """The post's ``post.json`` document, built by the same function as the outbox's: from the
+    post labelled again, with the exact request its platform would be sent; a post that cannot
+    be labelled as it is (not drafted, stale) is shown from its stored fields, without one."""
     try:
-        return platform_class(post.platform).build_request(labelled(ctx, post))
+        ready = labelled(ctx, post)
     except InfluencerError:
-        return None
+        return post_document(
+            post_id=post.id, mode=post.mode, persona=post.persona, schedule=post.schedule,
+            platform=post.platform, slot_at=post.slot_at, publish_at=post.publish_at,
+            text=post.text, alt_texts=post.alt_texts, flags=post.flags,
+            images=[(i.file, i.sha256) for i in post.images], writer=post.writer, request=None)
+    return post_json(ready, post.mode, platform_class(post.platform).build_request(ready))
 
 
 def caption_length(post: Post) -> tuple[int, int]:
     """The caption's length in the platform's own unit, and the platform's limit."""
-    spec = BUILTIN_SPECS[post.platform]
+    spec = platform_spec(post.platform)
     return (measure(post.text, spec.caption_counting) if post.text else 0), spec.caption_limit
 
 

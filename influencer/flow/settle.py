@@ -23,7 +23,7 @@ from influencer.flow.context import Context, posts_by_id, step
 from influencer.flow.limits import release_now
 from influencer.flow.publish import record_published
 from influencer.platforms import Published
-from influencer.store import Post, PostStatus, transition
+from influencer.store import Post, PostMode, PostStatus, transition
 from influencer.store.models import PublishRetry
 
 S = PostStatus
@@ -47,7 +47,7 @@ def resolve(ctx: Context, post_id: str, url: str | None) -> Post:
         raise InfluencerError(f"post {post_id} is {post.status}; only unconfirmed posts are resolved")
     with ctx.session() as session:
         if url is not None:
-            found = Published(post.platform, post.id, url, url, "live", ctx.now(),
+            found = Published(post.platform, post.id, url, url, PostMode.live, ctx.now(),
                               {"resolved_by": ctx.actor})
             return record_published(ctx, session, post, found, reason=f"resolved by {ctx.actor}")
         release_now(session, post.id, ctx.now(), f"not published, said {ctx.actor}")
@@ -81,7 +81,7 @@ def skip_missed(ctx: Context) -> list[Post]:
     skipped = []
     with ctx.session() as session:
         overdue = session.exec(select(Post).where(
-            col(Post.mode) == "live", col(Post.status).in_([S.planned, S.approved]),
+            col(Post.mode) == PostMode.live, col(Post.status).in_([S.planned, S.approved]),
             col(Post.publish_at) <= now, col(Post.attempts) == 0,
             col(Post.id).not_in(tried))).all()
         for post in overdue:

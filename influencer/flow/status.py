@@ -24,7 +24,7 @@ from influencer.config import Workspace
 from influencer.config.settings import SETTINGS_FILE
 from influencer.flow.context import Context, grant_for
 from influencer.flow.plan import plan
-from influencer.store import Post, PostStatus
+from influencer.store import Post, PostMode, PostStatus
 from influencer.store.models import DaemonBeat, Pause
 
 NEEDS_A_PERSON = (PostStatus.failed, PostStatus.unconfirmed, PostStatus.held)
@@ -66,7 +66,7 @@ def status_report(ctx: Context) -> StatusReport:
     report = StatusReport(now, _next_runs(ctx, now), config_hash=config_hash(ctx.ws))
     stale_after = timedelta(seconds=3 * ctx.ws.settings.daemon.heartbeat)
     with ctx.session() as session:
-        rows = session.exec(select(Post.status, func.count()).where(col(Post.mode) == "live")
+        rows = session.exec(select(Post.status, func.count()).where(col(Post.mode) == PostMode.live)
                             .group_by(col(Post.status))).all()
         report.counts = {str(status): count for status, count in rows}
         beats = session.exec(select(DaemonBeat).where(col(DaemonBeat.seen_at) >= now - SHOWN_FOR)
@@ -103,7 +103,7 @@ def post_counts(ctx: Context) -> list[tuple[str, str, int]]:
     """Live posts by (status, platform), as the database has them now."""
     with ctx.session() as session:
         rows = session.exec(select(Post.status, Post.platform, func.count())
-                            .where(col(Post.mode) == "live")
+                            .where(col(Post.mode) == PostMode.live)
                             .group_by(col(Post.status), col(Post.platform))).all()
     return [(str(status), platform, count) for status, platform, count in rows]
 

@@ -88,10 +88,16 @@ class AccountContext:
 
 
 class Platform(ABC):
-    """Base of every adapter. Subclasses declare ``name`` and ``spec`` and implement the rest."""
+    """Base of every adapter. Subclasses declare ``name`` and ``spec``, say how a post becomes a
+    request and how to send it, and declare which optional capabilities they have: the flow asks
+    these flags, never probes for methods."""
 
     name: ClassVar[str]
     spec: ClassVar[PlatformSpec]
+    # Optional capabilities; an adapter that sets one to True overrides the method named.
+    finds_published: ClassVar[bool] = False  # find_published: settles an unknown outcome by lookup
+    deletes: ClassVar[bool] = False  # delete: takes a published post down
+    refreshes_token: ClassVar[bool] = False  # token_warning: its credential expires and is renewed
 
     def __init__(self, account: AccountContext) -> None:
         self.account = account
@@ -105,8 +111,16 @@ class Platform(ABC):
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
         """Upload the images and create the post; raise PlatformError subclasses on failure."""
 
+    def find_published(self, post: LabeledPost) -> Published | None:
+        """The post if the platform shows it went out (after an unknown outcome), else None."""
+        raise PlatformError(f"{self.name}: looking a post up is not supported")
+
     def delete(self, published: Published) -> None:
         raise PlatformError(f"{self.name}: deleting is not supported")
+
+    def token_warning(self, now: datetime | None = None) -> str | None:
+        """A warning when the account's token expires soon or could not be renewed, else None."""
+        return None
 
     def verify(self) -> str:
         """Check the credentials work; return the account the adapter would post as."""

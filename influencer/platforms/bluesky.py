@@ -52,6 +52,8 @@ def _fill(value: Any, did: str, blobs: list[dict[str, Any]]) -> Any:
 class BlueskyPlatform(Platform):
     name: ClassVar[str] = "bluesky"
     spec: ClassVar[PlatformSpec] = BLUESKY
+    finds_published: ClassVar[bool] = True
+    deletes: ClassVar[bool] = True
 
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:

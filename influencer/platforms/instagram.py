@@ -65,6 +65,8 @@ def _form(fields: dict[str, Any]) -> dict[str, str]:
 class InstagramPlatform(Platform):
     name: ClassVar[str] = "instagram"
     spec: ClassVar[PlatformSpec] = INSTAGRAM
+    finds_published: ClassVar[bool] = True
+    refreshes_token: ClassVar[bool] = True  # the Graph API cannot delete media
     poll_attempts: ClassVar[int] = 20  # status checks per container before giving up (retryable)
     poll_interval: ClassVar[float] = 3.0  # seconds between status checks
     lookup_limit: ClassVar[int] = 25  # recent media searched by find_published

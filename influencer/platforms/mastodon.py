@@ -41,6 +41,8 @@ T = TypeVar("T")
 class MastodonPlatform(Platform):
     name: ClassVar[str] = "mastodon"
     spec: ClassVar[PlatformSpec] = MASTODON
+    finds_published: ClassVar[bool] = True
+    deletes: ClassVar[bool] = True
     api_version: ClassVar[str] = "4.0.0"  # the API we speak: v2 media (3.1.4+), v2 instance (v1 fallback)
     limit_ttl: ClassVar[timedelta] = timedelta(days=1)  # how long an instance's character limit is kept
     lookup_depth: ClassVar[int] = 40  # recent statuses find_published searches (the API's maximum)

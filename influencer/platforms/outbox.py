@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,24 +26,42 @@ def post_folder(outbox: Path, post: LabeledPost) -> Path:
     return outbox / post.persona / post.platform / f"{slot}-{post.post_id}"
 
 
-def post_json(post: LabeledPost, mode: str, request: dict[str, Any]) -> dict[str, Any]:
+def post_json(post: LabeledPost, mode: str, request: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``post.json`` document of a labelled post: the outbox writes it, and the preview
+    shows it, so what was previewed is what goes out."""
+    return post_document(
+        post_id=post.post_id, mode=mode, persona=post.persona, schedule=post.schedule,
+        platform=post.platform, slot_at=post.slot_at, publish_at=post.publish_at, text=post.text,
+        alt_texts=post.alt_texts, flags=post.flag_map,
+        images=[(image.path.name, image.sha256) for image in post.images], writer=post.writer,
+        request=request)
+
+
+def post_document(*, post_id: str, mode: str, persona: str, schedule: str, platform: str,
+                  slot_at: datetime, publish_at: datetime, text: str | None, alt_texts: Sequence[str],
+                  flags: Mapping[str, bool], images: Sequence[tuple[str, str]], writer: str | None,
+                  request: dict[str, Any] | None) -> dict[str, Any]:
+    """DESIGN.md's ``post.json`` keys, in their order. ``post_json`` fills it from a labelled
+    post; a post that cannot be labelled (no draft yet, stale) is shown from its stored fields,
+    without a request, since it cannot go out as it is."""
     return {
-        "post_id": post.post_id, "mode": mode, "persona": post.persona, "schedule": post.schedule,
-        "platform": post.platform, "slot_at": _iso(post.slot_at), "publish_at": _iso(post.publish_at),
-        "text": post.text, "alt_texts": post.alt_texts, "flags": post.flag_map,
-        "images": [{"file": image.path.name, "sha256": image.sha256} for image in post.images],
-        "writer": post.writer, "request": request,
+        "post_id": post_id, "mode": str(mode), "persona": persona, "schedule": schedule,
+        "platform": platform, "slot_at": _iso(slot_at), "publish_at": _iso(publish_at),
+        "text": text, "alt_texts": list(alt_texts), "flags": dict(flags),
+        "images": [{"file": name, "sha256": sha256} for name, sha256 in images],
+        "writer": writer, "request": request,
     }
 
 
-def _iso(moment: Any) -> str:
-    return str(moment.isoformat()).replace("+00:00", "Z")
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class OutboxPlatform(Platform):
     """Publishes a target platform's posts into a folder instead; see ``outbox_for``."""
 
     target: ClassVar[type[Platform]]
+    deletes: ClassVar[bool] = True  # removes the post's folder
 
     def __init__(self, folder: Path, mode: str) -> None:
         self.folder = folder

@@ -53,6 +53,8 @@ URL = re.compile(r"https?://\S+")
 class XPlatform(Platform):
     name: ClassVar[str] = "x"
     spec: ClassVar[PlatformSpec] = X
+    finds_published: ClassVar[bool] = True
+    deletes: ClassVar[bool] = True
     api_host: ClassVar[str] = "https://api.twitter.com"  # tweepy's hard-coded host; base_url reroutes
     lookup_depth: ClassVar[int] = 100  # recent posts find_published searches (the API's maximum)
 

@@ -24,8 +24,8 @@ def preview_item(ctx: Context, post: Post) -> PreviewItem:
         local_time=local.strftime("%a %d %b %H:%M %Z"), local_day=local.date().isoformat(),
         persona_name=persona.name if persona else post.persona,
         handle=account.handle if account else "", limit=limit, length=length,
-        image_paths=[ctx.ws.resolve(i["path"]) for i in post.images if "path" in i],
-        sources=[i.get("source", i["file"]) for i in post.images])
+        image_paths=[ctx.ws.resolve(i.path) for i in post.images],
+        sources=[i.source or i.file for i in post.images])
 
 
 def preview_items(ctx: Context, posts: list[Post]) -> list[PreviewItem]:

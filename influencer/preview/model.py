@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-POST_JSON_KEYS = ("post_id", "mode", "persona", "schedule", "platform", "slot_at", "publish_at",
-                  "text", "alt_texts", "flags", "images", "writer", "request")
 SCHEMA_VERSION = 1
 
 
 @dataclass
 class PreviewItem:
-    post: dict[str, Any]  # exactly the post.json keys
+    post: dict[str, Any]  # the post.json document (``platforms.outbox.post_document``)
     status: str
     stale: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -27,7 +25,7 @@ class PreviewItem:
     sources: list[str] = field(default_factory=list)  # the library files the images came from
 
     def as_json(self) -> dict[str, Any]:
-        return {**{key: self.post.get(key) for key in POST_JSON_KEYS}, "status": self.status,
+        return {**self.post, "status": self.status,
                 "stale": self.stale, "warnings": list(self.warnings)}
 
 

@@ -1,8 +1,8 @@
 """The database: tables, engine, migrations and atomic status changes."""
 
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
-from influencer.store.models import AuditEvent, ImageAsset, Post, Publication
-from influencer.store.status import PostStatus
+from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
+from influencer.store.status import PostKind, PostMode, PostStatus
 from influencer.store.transitions import cli_actor, history, transition
 
 __all__ = [
@@ -10,8 +10,11 @@ __all__ = [
     "AuditEvent",
     "ImageAsset",
     "Post",
+    "PostKind",
+    "PostMode",
     "PostStatus",
     "Publication",
+    "StoredImage",
     "cli_actor",
     "history",
     "open_store",

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from influencer.store.status import PostStatus
+from influencer.store.status import PostKind, PostMode, PostStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -37,6 +39,55 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumText(TypeDecorator[Any]):
+    """A ``StrEnum`` stored as its text; read back as the enum member, not a bare string."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+class StoredImage(BaseModel):
+    """One image of a stored draft: the rendered file that will be sent, and where it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    file: str  # the rendered file's name
+    sha256: str  # of the rendered file: what is sent is what was previewed
+    path: str  # the rendered file
+    alt: str = ""  # the image's alt text before labelling
+    signed: bool = False  # carries a C2PA manifest
+    source: str | None = None  # the library file it was rendered from (workspace-relative)
+    source_sha256: str | None = None
+    media_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class StoredImages(TypeDecorator[list[StoredImage]]):
+    """A JSON list of ``StoredImage`` in the database, typed models in Python."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[StoredImage] | list[dict[str, Any]] | None,
+                           dialect: Dialect) -> list[dict[str, Any]]:
+        return [StoredImage.model_validate(i).model_dump(mode="json") for i in value or []]
+
+    def process_result_value(self, value: list[dict[str, Any]] | None,
+                             dialect: Dialect) -> list[StoredImage]:
+        return [StoredImage.model_validate(i) for i in value or []]
 
 
 def _now() -> datetime:
@@ -97,17 +148,17 @@ class Post(SQLModel, table=True):
     platform: str = Field(max_length=32)
     slot_at: datetime = _aware()  # nominal slot time (UTC), part of the slot's identity
     publish_at: datetime = _aware()  # slot time with its jitter
-    mode: str = Field(default="live", max_length=8)  # live | dry
-    kind: str = Field(default="slot", max_length=8,  # slot (planned) | manual (post --now)
-                      sa_column_kwargs={"server_default": "slot"})
-    status: PostStatus = Field(default=PostStatus.planned, sa_type=String(16))
+    mode: PostMode = Field(default=PostMode.live, sa_type=EnumText(PostMode, 8))
+    kind: PostKind = Field(default=PostKind.slot, sa_type=EnumText(PostKind, 8),
+                           sa_column_kwargs={"server_default": "slot"})
+    status: PostStatus = Field(default=PostStatus.planned, sa_type=EnumText(PostStatus, 16))
     reason: str | None = Field(default=None, sa_type=Text)  # why skipped / held / failed
     text: str | None = Field(default=None, sa_type=Text)  # as published: label, body, hashtags
     body: str | None = Field(default=None, sa_type=Text)  # the writer's caption, before labelling
     alt_texts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     flags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    images: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    images: list[StoredImage] = Field(default_factory=list, sa_column=Column(StoredImages, nullable=False))
     writer: str | None = Field(default=None, max_length=32)
     model: str | None = Field(default=None, max_length=128)
     prompt_hash: str | None = Field(default=None, max_length=64)
@@ -131,7 +182,7 @@ class Publication(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: str = Field(foreign_key="post.id", max_length=32, index=True)
-    mode: str = Field(max_length=8)  # live | dry
+    mode: PostMode = Field(sa_type=EnumText(PostMode, 8))
     platform: str = Field(max_length=32)
     platform_id: str | None = Field(default=None, max_length=256)
     url: str | None = Field(default=None, sa_type=Text)

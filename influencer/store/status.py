@@ -15,6 +15,21 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class PostMode(StrEnum):
+    """A post that really goes out (``live``: to its platform, or to the outbox while its account
+    is not live, using the slot), or a rehearsal (``dry``: to the outbox; no slot is used)."""
+
+    live = "live"
+    dry = "dry"
+
+
+class PostKind(StrEnum):
+    """A planned ``slot`` of a schedule, or a ``manual`` post made by ``post --now``."""
+
+    slot = "slot"
+    manual = "manual"
+
+
 class PostStatus(StrEnum):
     planned = "planned"
     drafted = "drafted"

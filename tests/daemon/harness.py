@@ -22,6 +22,7 @@ from influencer.flow.context import Context
 from influencer.flow.draft import draft_posts
 from influencer.store import Post, PostStatus, open_store
 from influencer.store.models import new_post_id
+from tests.helpers import FixedClock
 from tests.platforms.mastodon_standin import TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,14 +84,6 @@ def write_schedule(root: Path, *, times: tuple[str, ...] = ("03:00",), grace: in
     listed = ", ".join(f'"{t}"' for t in times)
     path = root / "schedules" / "ava-masto.yaml"
     path.write_text(SCHEDULE.format(times=listed, grace=grace, approval=approval), encoding="utf-8")
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def context(root: Path, db_url: str, now: datetime = NOW) -> Context:

@@ -4,7 +4,6 @@ time, missed ones late within the grace or skipped with the reason; status and m
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -13,13 +12,8 @@ from sqlmodel import Session, col, select
 
 from influencer.store import Post, Publication, open_store
 from tests.daemon.harness import NOW, Daemons, posts, wait_for, write_schedule
+from tests.helpers import closed_port
 from tests.platforms.mastodon_standin import MastodonStandIn
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def slot_posts(db_url: str) -> list[Post]:
@@ -38,7 +32,7 @@ def published_at(db_url: str, post_id: str) -> Publication:
 def test_a_slot_is_drafted_in_its_lead_time_and_published_on_time(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
     write_schedule(ws, times=("09:00",))
-    port = free_port()
+    port = closed_port()
     daemon = run.start("--metrics-port", str(port), "--log-format", "json",
                        now=NOW - timedelta(seconds=8))
     wait_for(lambda: instance.statuses, 60, "the 09:00 post")

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.platforms.standin import Recorded, Reply, StandIn
+from tests.platforms.standin import Handler, PlatformStandIn, Recorded, Reply
 
 X = "/xrpc"
 DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
@@ -43,8 +43,7 @@ def cid(data: bytes, codec: int = 0x55) -> str:
 
 
 @dataclass
-class PdsStandIn:
-    server: StandIn
+class PdsStandIn(PlatformStandIn):
     access_lifetime: float = 7200.0  # seconds; negative hands out already expired access tokens
     blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -52,22 +51,20 @@ class PdsStandIn:
     access: set[str] = field(default_factory=set)
     refresh: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        s = self.server
-        s.route("POST", rf"{X}/com\.atproto\.server\.createSession", self._create_session)
-        s.route("POST", rf"{X}/com\.atproto\.server\.refreshSession", self._refresh_session)
-        s.route("GET", rf"{X}/com\.atproto\.server\.getSession", self._authed(self._get_session))
-        s.route("POST", rf"{X}/com\.atproto\.repo\.uploadBlob", self._authed(self._upload))
-        s.route("POST", rf"{X}/com\.atproto\.repo\.createRecord", self._authed(self._create))
-        s.route("GET", rf"{X}/com\.atproto\.repo\.getRecord", self._get_record)
-        s.route("POST", rf"{X}/com\.atproto\.repo\.deleteRecord", self._authed(self._delete))
-        for method in ("GET", "POST"):
-            s.route(method, rf"{X}/app\.bsky\..*", lambda rec, m: xrpc_error(
-                502, "UpstreamFailure", "no AppView is configured on this PDS"))
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        no_app_view: Handler = lambda rec, m: xrpc_error(  # noqa: E731
+            502, "UpstreamFailure", "no AppView is configured on this PDS")
+        return [
+            ("POST", rf"{X}/com\.atproto\.server\.createSession", self._create_session),
+            ("POST", rf"{X}/com\.atproto\.server\.refreshSession", self._refresh_session),
+            ("GET", rf"{X}/com\.atproto\.server\.getSession", self._authed(self._get_session)),
+            ("POST", rf"{X}/com\.atproto\.repo\.uploadBlob", self._authed(self._upload)),
+            ("POST", rf"{X}/com\.atproto\.repo\.createRecord", self._authed(self._create)),
+            ("GET", rf"{X}/com\.atproto\.repo\.getRecord", self._get_record),
+            ("POST", rf"{X}/com\.atproto\.repo\.deleteRecord", self._authed(self._delete)),
+            ("GET", rf"{X}/app\.bsky\..*", no_app_view),
+            ("POST", rf"{X}/app\.bsky\..*", no_app_view),
+        ]
 
     def calls(self, nsid: str) -> list[Recorded]:
         return [r for r in self.server.requests if r.path == f"{X}/{nsid}"]

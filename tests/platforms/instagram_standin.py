@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.platforms.standin import Recorded, Reply, StandIn
+from tests.platforms.standin import Handler, PlatformStandIn, Recorded, Reply
 
 V = r"/v23\.0"
 USER_ID = "17841400000000001"
@@ -42,8 +42,7 @@ class Container:
 
 
 @dataclass
-class GraphStandIn:
-    server: StandIn
+class GraphStandIn(PlatformStandIn):
     token: str = "IGQ-long-lived-1"
     refreshed_token: str = "IGQ-long-lived-2"
     quota_usage: int = 0
@@ -54,19 +53,16 @@ class GraphStandIn:
     lose_publish_answer: bool = False  # publish, then drop the connection instead of answering
     _next: int = 1
 
-    def __post_init__(self) -> None:
-        s = self.server
-        s.route("GET", rf"{V}/(\w+)/content_publishing_limit", self._guard(self._limit))
-        s.route("POST", rf"{V}/(\w+)/media", self._guard(self._create))
-        s.route("POST", rf"{V}/(\w+)/media_publish", self._guard(self._publish))
-        s.route("GET", rf"{V}/(\w+)/media", self._guard(self._recent))
-        s.route("GET", rf"{V}/me", self._guard(self._me))
-        s.route("GET", rf"{V}/(\d+)", self._guard(self._object))
-        s.route("GET", r"/refresh_access_token", self._guard(self._refresh))
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", rf"{V}/(\w+)/content_publishing_limit", self._guard(self._limit)),
+            ("POST", rf"{V}/(\w+)/media", self._guard(self._create)),
+            ("POST", rf"{V}/(\w+)/media_publish", self._guard(self._publish)),
+            ("GET", rf"{V}/(\w+)/media", self._guard(self._recent)),
+            ("GET", rf"{V}/me", self._guard(self._me)),
+            ("GET", rf"{V}/(\d+)", self._guard(self._object)),
+            ("GET", r"/refresh_access_token", self._guard(self._refresh)),
+        ]
 
     def publish_requests(self) -> list[Recorded]:
         return self.server.matching("POST", rf"{V}/\w+/media_publish")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.platforms.openapi import SPECS, Spec
-from tests.platforms.standin import Recorded, Reply, StandIn
+from tests.platforms.standin import Handler, PlatformStandIn, Recorded, Reply
 
 SPEC = Spec(SPECS / "mastodon.subset.json.gz", overlapping_one_of=True)
 TOKEN = "mastodon-token-ava"
@@ -44,19 +44,17 @@ def error(status: int, message: str) -> Reply:
 
 
 @dataclass
-class MastodonStandIn:
-    server: StandIn
+class MastodonStandIn(PlatformStandIn):
     max_characters: int = 500
     has_v2_instance: bool = True  # False: an instance older than 4.0
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → attachment + "bytes"
     keys: dict[str, str] = field(default_factory=dict)  # idempotency key → status id
-    rejected: list[tuple[Recorded, list[str]]] = field(default_factory=list)
     lose_answer_to_next_status: bool = False  # make the status, then drop the connection
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(113_500_000_000_000_001))
 
-    def __post_init__(self) -> None:
-        for method, pattern, handler in [
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [(method, pattern, self._checked(handler)) for method, pattern, handler in [
             ("POST", r"/api/v2/media", self._media),
             ("POST", r"/api/v1/statuses", self._post),
             ("DELETE", r"/api/v1/statuses/(?P<id>[^/]+)", self._delete),
@@ -64,12 +62,7 @@ class MastodonStandIn:
             ("GET", r"/api/v1/accounts/(?P<id>[^/]+)/statuses", self._timeline),
             ("GET", r"/api/v2/instance/?", self._instance_v2),
             ("GET", r"/api/v1/instance/?", self._instance_v1),
-        ]:
-            self.server.route(method, pattern, self._checked(handler))
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        ]]
 
     @property
     def account(self) -> dict[str, Any]:

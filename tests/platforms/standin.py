@@ -195,3 +195,23 @@ class StandIn:
                 pass
 
         return RequestHandler
+
+
+@dataclass
+class PlatformStandIn:
+    """One platform served by a ``StandIn``: a subclass lists its routes (``routes``) and keeps
+    what it received; requests its checks refused are kept in ``rejected`` with the reasons."""
+
+    server: StandIn
+    rejected: list[tuple[Recorded, list[str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for method, pattern, handler in self.routes():
+            self.server.route(method, pattern, handler)
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return self.server.url

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +19,9 @@ from influencer.errors import PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext
 from influencer.platforms.bluesky import BlueskyPlatform
 from influencer.platforms.bluesky_record import facets, record_key
+from tests.helpers import SOURCE, XMP, closed_port
 from tests.platforms.bluesky_standin import DID, HANDLE, PASSWORD, PdsStandIn, X, xrpc_error
 from tests.platforms.standin import Reply, StandIn
-from tests.test_disclosure import SOURCE, XMP
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -58,12 +57,6 @@ def bsky(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
     monkeypatch.setenv("AVA_BSKY", PASSWORD)
     with StandIn() as server:
         yield Setup(PdsStandIn(server), workspace)
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_publishes_the_labelled_post_with_its_images_and_never_asks_the_appview(bsky: Setup) -> None:
@@ -210,4 +203,4 @@ def test_a_rate_limited_login_is_retryable(bsky: Setup) -> None:
 
 def test_an_unreachable_pds_is_retryable(bsky: Setup) -> None:
     with pytest.raises(RetryableError, match="not sent"):
-        bsky.adapter(base_url=f"http://127.0.0.1:{_closed_port()}").publish(bsky.post())
+        bsky.adapter(base_url=f"http://127.0.0.1:{closed_port()}").publish(bsky.post())

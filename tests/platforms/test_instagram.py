@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,9 +18,9 @@ from influencer.errors import PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext, Published
 from influencer.platforms.instagram import InstagramPlatform, QuotaExhausted
 from influencer.platforms.media_host import FolderHost
+from tests.helpers import SOURCE, XMP, closed_port
 from tests.platforms.instagram_standin import USER_ID, FolderServer, GraphStandIn, V, graph_error
 from tests.platforms.standin import Reply, StandIn
-from tests.test_disclosure import SOURCE, XMP
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -67,12 +66,6 @@ def ig(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     with StandIn() as server, FolderServer(tmp_path / "served") as files:
         yield Setup(GraphStandIn(server), FolderHost(tmp_path / "served", files.url), workspace, [],
                     [NOW])
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_publishes_one_image_labelled_with_the_native_flag(ig: Setup) -> None:
@@ -163,7 +156,7 @@ def test_failures_creating_a_container_are_classified(ig: Setup, reply: Reply, e
 
 def test_an_unreachable_api_is_retryable(ig: Setup) -> None:
     with pytest.raises(RetryableError, match="not sent"):
-        ig.adapter(base_url=f"http://127.0.0.1:{_closed_port()}").publish(ig.post())
+        ig.adapter(base_url=f"http://127.0.0.1:{closed_port()}").publish(ig.post())
 
 
 def test_a_lost_answer_to_publish_is_settled_by_the_container_status(ig: Setup) -> None:

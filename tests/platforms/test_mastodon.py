@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,16 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from influencer.config import BUILTIN_SPECS, load_workspace
-from influencer.disclosure import LabeledPost, label
+from influencer.disclosure import LabeledPost
 from influencer.errors import PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext, Published
 from influencer.platforms.mastodon import MastodonPlatform
 from influencer.platforms.mastodon_api import plain_text
+from tests.helpers import SOURCE, FixedClock, closed_port, two_image_post
 from tests.platforms.mastodon_standin import TOKEN, MastodonStandIn, as_json, rendered
 from tests.platforms.standin import Reply, StandIn
-from tests.test_disclosure import SOURCE, draft
-from tests.test_disclosure import rendered as rendered_image
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 POST_STATUS = ("POST", r"/api/v1/statuses")
@@ -36,27 +32,16 @@ def instance() -> Iterator[MastodonStandIn]:
 
 @pytest.fixture
 def post(tmp_path: Path, workspace: Path) -> LabeledPost:
-    ava = load_workspace(workspace).personas["ava"]
-    made = draft(rendered_image(tmp_path, "a.jpg"), "mastodon", paid=True)
-    two = dataclasses.replace(made, images=[made.images[0], rendered_image(tmp_path, "b.jpg")])
-    return label(two, ava, BUILTIN_SPECS["mastodon"])
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+    return two_image_post(tmp_path, workspace, "mastodon")
 
 
 def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_url: str | None, *,
-            timeout: float = 5.0, clock: Clock | None = None) -> MastodonPlatform:
+            timeout: float = 5.0, clock: FixedClock | None = None) -> MastodonPlatform:
     monkeypatch.setenv("AVA_MASTODON_TEST", TOKEN)
     account = AccountContext(persona="ava", platform="mastodon", handle="@ava@127.0.0.1",
                              credentials="env:AVA_MASTODON_TEST", root=tmp_path,
                              state_dir=tmp_path / ".influencer", base_url=base_url, timeout=timeout)
-    return MastodonPlatform(account, clock=clock or Clock())
+    return MastodonPlatform(account, clock=clock or FixedClock(NOW))
 
 
 def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
@@ -100,7 +85,7 @@ def test_delete_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inst
 def test_the_caption_limit_comes_from_the_instance_and_is_kept_a_day(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn) -> None:
     instance.max_characters = 1000
-    clock = Clock()
+    clock = FixedClock(NOW)
     platform = adapter(tmp_path, monkeypatch, instance.url, clock=clock)
     assert platform.caption_limit() == 1000
     instance.max_characters = 5000
@@ -195,9 +180,7 @@ def test_a_read_timeout_is_an_unknown_outcome(
 
 def test_a_refused_connection_is_retryable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             post: LabeledPost) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = closed_port()
     with pytest.raises(RetryableError, match="nothing was sent"):
         adapter(tmp_path, monkeypatch, f"http://127.0.0.1:{port}", timeout=1.0).publish(post)
 

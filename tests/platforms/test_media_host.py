@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from moto.server import ThreadedMotoServer
 from influencer.config.settings import MediaHostSettings
 from influencer.errors import PermanentError, RetryableError
 from influencer.platforms.media_host import FolderHost, S3Host, hosted_name, media_host_from
+from tests.helpers import closed_port
 
 KEYS = ("AKIDTESTTESTTEST", "s3cr3t/test+key")
 
@@ -125,9 +125,7 @@ def test_a_missing_bucket_is_permanent(s3: str, tmp_path: Path) -> None:
 
 
 def test_an_unreachable_endpoint_is_retryable(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     path, digest = rendered(tmp_path)
     host = S3Host("twins", endpoint_url=f"http://127.0.0.1:{port}", region="us-east-1", access_key=KEYS,
                   timeout=2.0)

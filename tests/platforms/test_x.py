@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,14 +10,13 @@ from typing import Any
 
 import pytest
 
-from influencer.config import BUILTIN_SPECS, load_workspace
-from influencer.disclosure import LabeledPost, label
+from influencer.disclosure import LabeledPost
 from influencer.errors import PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext, Published
 from influencer.platforms.x import XPlatform, same_text
+from tests.helpers import SOURCE, closed_port, two_image_post
 from tests.platforms.standin import Reply, StandIn
 from tests.platforms.x_standin import CREDENTIALS, USER, XStandIn
-from tests.test_disclosure import SOURCE, draft, rendered
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 POST_TWEET = ("POST", r"/2/tweets")
@@ -33,10 +30,7 @@ def x() -> Iterator[XStandIn]:
 
 @pytest.fixture
 def post(tmp_path: Path, workspace: Path) -> LabeledPost:
-    ava = load_workspace(workspace).personas["ava"]
-    made = draft(rendered(tmp_path, "a.jpg"), "x", paid=True)
-    two = dataclasses.replace(made, images=[made.images[0], rendered(tmp_path, "b.jpg")])
-    return label(two, ava, BUILTIN_SPECS["x"])
+    return two_image_post(tmp_path, workspace, "x")
 
 
 def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_url: str, *,
@@ -179,11 +173,8 @@ def test_a_read_timeout_is_an_unknown_outcome(
 
 def test_a_refused_connection_is_retryable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                             post: LabeledPost) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
     with pytest.raises(RetryableError, match="nothing was sent") as caught:
-        adapter(tmp_path, monkeypatch, f"http://127.0.0.1:{port}", timeout=1.0).publish(post)
+        adapter(tmp_path, monkeypatch, f"http://127.0.0.1:{closed_port()}", timeout=1.0).publish(post)
     assert caught.value.retry_after is None
 
 

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from oauthlib.oauth1.rfc5849 import signature
 
 from tests.platforms.openapi import SPECS, Spec
-from tests.platforms.standin import Recorded, Reply, StandIn
+from tests.platforms.standin import Handler, PlatformStandIn, Recorded, Reply
 
 SPEC = Spec(SPECS / "x-api-v2.subset.json.gz")
 SIGNED_HOST = "https://api.twitter.com"
@@ -39,29 +39,22 @@ def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] |
 
 
 @dataclass
-class XStandIn:
-    server: StandIn
+class XStandIn(PlatformStandIn):
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → the body received
     media: dict[str, bytes] = field(default_factory=dict)
     alt_texts: dict[str, str] = field(default_factory=dict)
-    rejected: list[tuple[Recorded, list[str]]] = field(default_factory=list)
     lose_answer_to_next_post: bool = False  # create the post, then drop the connection
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_000_000_001))
 
-    def __post_init__(self) -> None:
-        for method, pattern, handler in [
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [(method, pattern, self._checked(handler)) for method, pattern, handler in [
             ("POST", r"/2/media/upload", self._upload),
             ("POST", r"/2/media/metadata", self._describe),
             ("POST", r"/2/tweets", self._create),
             ("DELETE", r"/2/tweets/(?P<id>[^/]+)", self._delete),
             ("GET", r"/2/users/me", self._me),
             ("GET", r"/2/users/(?P<id>[^/]+)/tweets", self._timeline),
-        ]:
-            self.server.route(method, pattern, self._checked(handler))
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        ]]
 
     def _checked(self, handler: Any) -> Any:
         def answer(rec: Recorded, match: re.Match[str]) -> Reply:
