@@ -21,9 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from captions.standin import ModelStandIn  # noqa: E402
+sys.path.insert(0, str(REPO))
 
 from influencer.captions import CaptionDrafter, CaptionRequest, ImageInput  # noqa: E402
 from influencer.config import BUILTIN_SPECS, load_workspace  # noqa: E402
@@ -34,6 +32,7 @@ from influencer.config.settings import (  # noqa: E402
     Settings,
     WriterDefaults,
 )
+from tests.captions.standin import ModelStandIn  # noqa: E402
 
 
 @dataclass
@@ -63,13 +62,13 @@ def measure_run(persona: Persona, count: int, concurrency: int, delay: float,
                 moderation: bool, tag: str) -> Run:
     server = ModelStandIn(delay=delay).start()
     try:
-        writer = Writer(name="openai", base_url=server.url, model="bench-vision")  # type: ignore[arg-type]
+        writer = Writer.model_validate({"name": "openai", "base_url": server.url, "model": "bench-vision"})
         bench_persona = persona.model_copy(update={"writer": writer})
         settings = Settings(
             concurrency=ConcurrencySettings(writers=concurrency, requests_per_minute=1_000_000),
             writer=WriterDefaults(timeout=30, attempts=2),
-            moderation=ModerationSettings(provider="openai" if moderation else "off",
-                                          base_url=server.url),  # type: ignore[arg-type]
+            moderation=ModerationSettings.model_validate(
+                {"provider": "openai" if moderation else "off", "base_url": server.url}),
         )
         requests = requests_for(bench_persona, count, tag)
 

@@ -33,8 +33,8 @@ def schedule(**fields: Any) -> Schedule:
     return Schedule.model_validate(data)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def nominal(sched: Schedule, start: datetime, end: datetime, who: Persona | None = None) -> list[datetime]:

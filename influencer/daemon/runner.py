@@ -91,7 +91,7 @@ class DaemonRunner:
         return 0
 
     def run(self) -> int:
-        from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+        from apscheduler.schedulers.background import BackgroundScheduler
 
         self._signals()
         limits = self.daemon.limits

@@ -67,13 +67,13 @@ def make_workspace(root: Path, instance_url: str, *, times: tuple[str, ...] = ("
     for persona in ("mei", "noor"):
         (root / "personas" / f"{persona}.yaml").unlink(missing_ok=True)
     write_schedule(root, times=times, grace=grace, approval=approval)
-    persona = root / "personas" / "ava.yaml"
-    text = persona.read_text(encoding="utf-8")
+    persona_file = root / "personas" / "ava.yaml"
+    text = persona_file.read_text(encoding="utf-8")
     start = text.index("  mastodon:")
     end = text.index("\n", start)
     live = f'  mastodon:  {{handle: "@ava@127.0.0.1", credentials: env:AVA_MASTODON, live: true, ' \
            f'base_url: "{instance_url}", territories: [EU]}}'
-    persona.write_text(text[:start] + live + text[end:], encoding="utf-8")
+    persona_file.write_text(text[:start] + live + text[end:], encoding="utf-8")
     (root / "influencer.toml").write_text(SETTINGS.format(concurrency=concurrency, extra=extra),
                                           encoding="utf-8")
     return root

@@ -53,7 +53,7 @@ def test_hourly_limit_is_shared_by_two_daemons(workspace: Path, pg_url: str) -> 
         ids = seed(workspace, pg_url, spread(6))
         together = [run.start("--once"), run.start("--once")]
         assert [d.process.wait(timeout=120) for d in together] == [0, 0]
-        statuses = [p.status for p in posts(pg_url, ids)]
+        statuses = [str(p.status) for p in posts(pg_url, ids)]
         assert statuses.count("published") == 3 and statuses.count("approved") == 3
         run.once(now=NOW + timedelta(minutes=61))  # a new hour
         assert all(p.status == "published" for p in posts(pg_url, ids))

@@ -7,12 +7,16 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from influencer.config import Workspace, load_workspace
 from influencer.store import open_store
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _name(common: str) -> object:
+def _name(common: str) -> x509.Name:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
@@ -44,7 +48,7 @@ def _name(common: str) -> object:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Influencer tests")])
 
 
-def _usage(**on: bool) -> object:
+def _usage(**on: bool) -> x509.KeyUsage:
     from cryptography import x509
 
     names = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
@@ -63,7 +67,7 @@ def signing_pems() -> tuple[bytes, bytes]:
     now = dt.datetime.now(dt.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
 
-    def build(subject: object, public: object) -> x509.CertificateBuilder:
+    def build(subject: x509.Name, public: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
         return (x509.CertificateBuilder().subject_name(subject).issuer_name(_name("Test CA"))
                 .public_key(public).serial_number(x509.random_serial_number())
                 .not_valid_before(now - dt.timedelta(days=1))

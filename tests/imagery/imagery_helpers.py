@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -20,7 +21,7 @@ def photo(width: int, height: int, seed: int = 0) -> Image.Image:
     return Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8))
 
 
-def save(im: Image.Image, path: Path, **options: object) -> Path:
+def save(im: Image.Image, path: Path, **options: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     im.save(path, **options)
     return path

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from imagery_helpers import CountingHasher, bomb_png, photo, save, sidecar
 from PIL import Image
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -17,6 +16,7 @@ from influencer.config import Workspace
 from influencer.errors import ImageryError
 from influencer.imagery import list_images, scan_library
 from influencer.store.models import ImageAsset
+from tests.imagery.imagery_helpers import CountingHasher, bomb_png, photo, save, sidecar
 
 
 def rows(engine: Engine, persona: str = "ava") -> dict[str, ImageAsset]:

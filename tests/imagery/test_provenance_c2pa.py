@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from imagery_helpers import exiftool, photo, save
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -13,19 +13,21 @@ from influencer.cli import app
 from influencer.config import BUILTIN_SPECS, Workspace
 from influencer.imagery import SourceImage, render_image, verify_image
 from influencer.imagery.xmp import PNG_XMP_KEY, parse_xmp
+from tests.imagery.imagery_helpers import exiftool, photo, save
 
 AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path) -> dict[str, Any]:
     import c2pa
 
     with c2pa.Reader(str(path)) as reader:
         store = json.loads(reader.json())
-    return store["manifests"][store["active_manifest"]]
+    manifest: dict[str, Any] = store["manifests"][store["active_manifest"]]
+    return manifest
 
 
-def created_actions(manifest: dict) -> list[dict]:
+def created_actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     actions = [a for assertion in manifest["assertions"]
                if assertion["label"].startswith("c2pa.actions")
                for a in assertion["data"]["actions"]]

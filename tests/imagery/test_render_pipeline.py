@@ -5,29 +5,32 @@ from __future__ import annotations
 import dataclasses
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from imagery_helpers import exiftool, photo, save
 from PIL import Image, ImageCms
 
-from influencer.config import BUILTIN_SPECS, Workspace
+from influencer.config import BUILTIN_SPECS, PlatformSpec, Workspace
 from influencer.errors import ImageryError
-from influencer.imagery import SourceImage, render_image, render_post_images
+from influencer.imagery import RenderedImage, SourceImage, render_image, render_post_images
 from influencer.imagery.encode import encode_within
 from influencer.imagery.xmp import IPTC_EXT, PNG_XMP_KEY, parse_xmp
+from tests.imagery.imagery_helpers import exiftool, photo, save
 
 AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 INSTAGRAM, X, BLUESKY = BUILTIN_SPECS["instagram"], BUILTIN_SPECS["x"], BUILTIN_SPECS["bluesky"]
 
 
-def render(ws: Workspace, path: Path, spec=INSTAGRAM, **source: object):
+def render(ws: Workspace, path: Path, spec: PlatformSpec = INSTAGRAM, **source: Any) -> RenderedImage:
     return render_image(ws, ws.personas["ava"], SourceImage.of_file(path, **source), spec)
 
 
 def pixel(path: Path, xy: tuple[int, int]) -> tuple[int, ...]:
     with Image.open(path) as im:
-        return tuple(im.convert("RGB").getpixel(xy))
+        value = im.convert("RGB").getpixel(xy)
+        assert isinstance(value, tuple)
+        return value
 
 
 def near(a: tuple[int, ...], b: tuple[int, ...], tolerance: int = 12) -> bool:
@@ -75,7 +78,8 @@ def test_palette_png_with_transparency(ws: Workspace, tmp_path: Path) -> None:
     assert kept.format == "PNG"
     with Image.open(kept.path) as out:
         assert out.mode == "RGBA"
-        assert out.getpixel((300, 250))[3] == 0
+        corner = out.getpixel((300, 250))
+        assert isinstance(corner, tuple) and corner[3] == 0
 
 
 def test_exif_orientation_is_applied(ws: Workspace, tmp_path: Path) -> None:
@@ -143,7 +147,7 @@ def test_each_platform_limits(ws: Workspace, tmp_path: Path, name: str,
     assert out.width <= spec.max_width
     aspect = out.width / out.height
     if spec.aspect_min is not None:
-        assert spec.aspect_min <= aspect <= spec.aspect_max
+        assert spec.aspect_max is not None and spec.aspect_min <= aspect <= spec.aspect_max
     else:
         assert abs(aspect - shape[0] / shape[1]) < 0.01  # no crop where any aspect goes
     if shape[0] > spec.max_width:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from imagery_helpers import photo, save
 from PIL import ImageEnhance
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -16,6 +16,7 @@ from influencer.config import Schedule, Workspace
 from influencer.imagery import record_uses, release_uses, select_images
 from influencer.imagery.source import examine
 from influencer.store.models import ImageAsset, ImageUse
+from tests.imagery.imagery_helpers import photo, save
 
 DAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Stockholm
 
@@ -30,7 +31,7 @@ def schedule(tags: list[str] | None = None, reuse: int = 30, per_post: int = 1,
 
 
 def add(engine: Engine, name: str, tags: tuple[str, ...] = ("autumn",), persona: str = "ava",
-        phash: str | None = None, **fields: object) -> ImageAsset:
+        phash: str | None = None, **fields: Any) -> ImageAsset:
     sha = hashlib.sha256(f"{persona}/{name}".encode()).hexdigest()
     asset = ImageAsset(persona=persona, path=f"personas/{persona}/images/{name}", sha256=sha,
                        size=1, mtime_ns=1, width=10, height=10, format="JPEG",

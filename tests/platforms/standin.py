@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -43,7 +43,7 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
-    json: Any | None = None
+    json: Any = None  # the parsed JSON body, None when there was none
     form: dict[str, list[str]] | None = None
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
 
@@ -83,7 +83,8 @@ def _multipart(kind: str, body: bytes) -> tuple[dict[str, list[str]], dict[str, 
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition") or ""
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         if filename is not None:
             files[str(name)] = (filename, part.get_content_type(), payload)
         else:
@@ -125,7 +126,7 @@ class StandIn:
         regex = re.compile(pattern)
         return [r for r in self.requests if r.method == method.upper() and regex.fullmatch(r.path)]
 
-    def __enter__(self) -> StandIn:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from oauthlib.oauth1.rfc5849 import signature
@@ -140,9 +140,10 @@ def signed_correctly(rec: Recorded) -> bool:
     query = [(k, v) for k, values in rec.query.items() for v in values]
     form = [(k, v) for k, values in (rec.form or {}).items() for v in values] if not rec.files else []
     params = [(k, v) for k, v in ((k, unquote(v)) for k, v in fields.items()) if k != "oauth_signature"]
+    pairs: Any = params + query + form  # oauthlib takes a list of pairs; its stubs say a dict
     base = signature.signature_base_string(
-        rec.method, signature.base_string_uri(SIGNED_HOST + rec.path),
-        signature.normalize_parameters(params + query + form))
+        cast(Any, rec.method), signature.base_string_uri(SIGNED_HOST + rec.path),
+        signature.normalize_parameters(pairs))
     secrets = SimpleNamespace(client_secret=KEYS["consumer_secret"],
                               resource_owner_secret=KEYS["access_token_secret"])
     expected = signature.sign_hmac_sha1_with_client(base, secrets)

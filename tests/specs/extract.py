@@ -96,7 +96,7 @@ def extract(document: dict[str, Any], source: Source) -> dict[str, Any]:
         if parts[0] != "components" or len(parts) != 3:
             raise SystemExit(f"unexpected $ref {ref}: only #/components/<kind>/<name> is copied")
         components.setdefault(parts[1], {})[parts[2]] = _resolve(document, ref)
-    subset = {key: document[key] for key in ("openapi", "info", "servers") if key in document}
+    subset: dict[str, Any] = {key: document[key] for key in ("openapi", "info", "servers") if key in document}
     subset[EXTRACT_KEY] = {"upstream": source.upstream, "version": source.version,
                            "sha256": source.sha256, "paths": list(source.paths)}
     subset["paths"] = paths
