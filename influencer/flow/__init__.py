@@ -15,6 +15,7 @@ these functions; nothing here imports a presentation (``preview/``, ``web/``, ``
     due.py        what a daemon's pass finds due: drafts to make, rehearsals to run
     accounts.py   the adapter a post goes through; accounts verify
     control.py    pause and resume
+    check.py      influencer check: the files' problems and what the consent in force refuses
     alerts.py     who is told what, once
     status.py     influencer status, heartbeats, post counts
     listings.py   rows for the personas and schedules listings
