@@ -79,3 +79,14 @@ def test_queue_approve_and_post_now_from_the_command_line(workspace: Path) -> No
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines() == ["instagram: dry run, outbox", "mastodon: dry run, outbox"]
     assert len(list((workspace / "outbox" / "noor").glob("*/*/post.json"))) == 2
+
+
+def test_post_now_says_when_a_post_went_to_the_outbox_because_its_account_is_not_live(
+        workspace: Path) -> None:
+    result = run("post", "mei-evenings", "--now", cwd=workspace, env=NOW)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["x:", "bluesky:"]
+    for line in lines:
+        assert " to the outbox (the account is not live: true): file://" in line
+        assert Path(line.rsplit(" ", 1)[1].removeprefix("file://"), "post.json").is_file()

@@ -264,6 +264,11 @@ def post(
             typer.echo(f"{item.platform}: dry run, outbox")
         elif outcome.held_back:
             typer.echo(f"{item.platform}: {item.status} {item.id}, not sent now: {outcome.held_back}")
+        elif outcome.published is not None:
+            live = ctx.ws.personas[item.persona].accounts[item.platform].live
+            note = "" if live else " to the outbox (the account is not live: true)"
+            typer.echo(f"{item.platform}: published {item.id}{note}: "
+                       f"{outcome.published.url or outcome.published.platform_id}")
         else:
             why = "" if went else f" ({item.reason or item.last_error or 'no reason recorded'})"
             typer.echo(f"{item.platform}: {item.status} {item.id}{why}")

@@ -48,12 +48,14 @@ CLEARED = {"lease_until": None}
 class Sent:
     post: Post
     seconds: float  # time spent in the platform call (0 when it was not made)
+    published: Published | None = None  # where it went, when it went
 
 
 @dataclass(frozen=True)
 class Outcome:
     post: Post
     held_back: str | None = None  # why it was not sent now: paused, a limit of its account
+    published: Published | None = None  # where it went (the platform, or the outbox), if it did
 
 
 def send_claimed(ctx: Context, post: Post, limits: Limits) -> Sent:
@@ -84,7 +86,7 @@ def send_claimed(ctx: Context, post: Post, limits: Limits) -> Sent:
     with ctx.session() as session:
         done = record_published(ctx, session, post, published)
     step(done, "published", published.url or published.platform_id)
-    return Sent(done, seconds)
+    return Sent(done, seconds, published)
 
 
 def publish_approved(ctx: Context, post: Post) -> Outcome:
@@ -95,7 +97,8 @@ def publish_approved(ctx: Context, post: Post) -> Outcome:
         return Outcome(post, claimed.held_back or f"post {post.id} is not due or not approved")
     [mine] = claimed.posts
     step(mine, "claimed", f"lease until {mine.lease_until:%H:%M:%S}")
-    return Outcome(send_claimed(ctx, mine, ctx.limits).post)
+    sent = send_claimed(ctx, mine, ctx.limits)
+    return Outcome(sent.post, published=sent.published)
 
 
 def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
