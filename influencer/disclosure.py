@@ -82,6 +82,8 @@ class StoredDraft(Protocol):
     def images(self) -> Sequence[StoredImageFields]: ...
     @property
     def writer(self) -> str | None: ...
+    @property
+    def platform_key(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class Draft:
     writer: str
     paid: bool = False
     language: str = "en"
+    platform_key: str | None = None  # the key the platform stores it under, fixed at the first claim
 
     @classmethod
     def from_post(cls, post: StoredDraft, persona: Persona, *, paid: bool) -> Draft:
@@ -111,7 +114,7 @@ class Draft:
         images = [LabeledImage(Path(i.path), i.sha256, i.alt, source_type, i.signed) for i in post.images]
         return cls(post.id, post.persona, post.schedule, post.platform, post.slot_at, post.publish_at,
                    post.body, list(post.hashtags), images, post.writer or "unknown", paid=paid,
-                   language=persona.voice.language)
+                   language=persona.voice.language, platform_key=post.platform_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class LabeledPost:
     require_alt_label: bool
     native_flag: str | None
     require_c2pa: bool
+    language: str  # ISO 639-1, as platforms that take one are told
+    platform_key: str | None  # e.g. the Bluesky record key; None until the post is first claimed
     seal: str = field(repr=False)
 
     def __post_init__(self) -> None:
@@ -155,7 +160,8 @@ def _content(post: LabeledPost) -> bytes:
     data = [post.post_id, post.persona, post.schedule, post.platform, post.slot_at.isoformat(),
             post.publish_at.isoformat(), post.text, post.label, post.label_position, post.paid,
             [[str(i.path), i.sha256, i.alt_text, i.digital_source_type, i.c2pa] for i in post.images],
-            list(post.flags), post.writer, post.require_alt_label, post.native_flag, post.require_c2pa]
+            list(post.flags), post.writer, post.require_alt_label, post.native_flag, post.require_c2pa,
+            post.language, post.platform_key]
     return json.dumps(data, ensure_ascii=False, default=str).encode()
 
 
@@ -231,7 +237,7 @@ def label(draft: Draft, persona: Persona, spec: PlatformSpec, *, require_c2pa: b
         "label": text_label, "label_position": persona.disclosure.position, "paid": draft.paid,
         "images": images, "flags": tuple(sorted(flags.items())), "writer": draft.writer,
         "require_alt_label": takes_alt, "native_flag": spec.native_ai_flag,
-        "require_c2pa": require_c2pa,
+        "require_c2pa": require_c2pa, "language": draft.language, "platform_key": draft.platform_key,
     }
     unsealed = object.__new__(LabeledPost)
     for name, value in fields.items():

@@ -18,6 +18,7 @@
     ├── DisclosureError             a post lacks an AI-disclosure layer: it cannot be published
     └── PlatformError               a platform adapter could not do what was asked
         ├── RetryableError          rate limit, 5xx, refused before sending: try again later
+        │   └── HeldBack            a quota is used up: wait, without spending an attempt
         ├── PermanentError          auth or validation: the platform's own message, no retry
         └── UnknownOutcome          sent, but no answer: never retried blindly
 
@@ -141,6 +142,11 @@ class RetryableError(PlatformError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         self.retry_after = retry_after  # seconds the platform asked us to wait, if it said
         super().__init__(message)
+
+
+class HeldBack(RetryableError):
+    """Nothing was sent because the account may not publish yet (a quota); not the post's fault,
+    so waiting for it does not spend one of the post's attempts."""
 
 
 class PermanentError(PlatformError):

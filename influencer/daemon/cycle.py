@@ -24,11 +24,11 @@ from influencer.flow.claim import accounts_due, claim, expired_leases
 from influencer.flow.context import log, step
 from influencer.flow.draft import draft_posts
 from influencer.flow.due import drafts_due, rehearse_due
-from influencer.flow.publish import send_claimed, settle
-from influencer.flow.settle import skip_missed
+from influencer.flow.publish import send_claimed
+from influencer.flow.settle import settle, settle_unconfirmed, skip_missed
 
 S = PostStatus
-ALERTED = (S.held, S.failed, S.unconfirmed)
+ALERTED = (S.held, S.failed)  # unconfirmed: alerted once lookups have not settled it in time
 
 
 class Daemon:
@@ -60,8 +60,9 @@ class Daemon:
             return
         for post in expired_leases(self.ctx):
             step(post, "unconfirmed", post.reason or "", logging.WARNING)
-            if settle(self.ctx, post) is None:
-                self.alerts.notify(post_alert("unconfirmed", post))
+            settle(self.ctx, post)
+        for post in settle_unconfirmed(self.ctx):  # still unknown after settle_within: a person
+            self.alerts.notify(post_alert("unconfirmed", post))
         skip_missed(self.ctx)
         for post in settle_unapproved(self.ctx):
             step(post, str(post.status), post.reason or "", logging.WARNING)

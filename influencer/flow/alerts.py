@@ -41,11 +41,16 @@ class Alert:
 
 
 def post_alert(kind: str, post: Post) -> Alert:
-    """An alert about a post's status; a later change of the same post alerts again."""
+    """An alert about a post's status; a later change of the same post alerts again. An
+    unconfirmed post's alert carries what the lookups found, for the person who decides."""
     summary = f"{post.persona}/{post.platform} post {post.id} is {kind}: {post.reason or ''}".rstrip(": ")
-    return Alert(kind, f"{kind}:{post.id}:{post.updated_at.isoformat()}", summary, {
+    detail: dict[str, Any] = {
         "post_id": post.id, "persona": post.persona, "platform": post.platform,
-        "status": str(post.status), "publish_at": post.publish_at.isoformat(), "reason": post.reason})
+        "status": str(post.status), "publish_at": post.publish_at.isoformat(), "reason": post.reason}
+    if post.status == PostStatus.unconfirmed:
+        detail |= {"last_lookup": post.last_error, "candidates": post.progress.get("candidates", []),
+                   "resolve": f"influencer resolve {post.id} --published URL | --not-published"}
+    return Alert(kind, f"{kind}:{post.id}:{post.updated_at.isoformat()}", summary, detail)
 
 
 def approval_alerts(ctx: Context) -> list[Alert]:

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from influencer.errors import IllegalTransition
 from influencer.flow.context import Context, Limits
 from influencer.flow.limits import Budget, account_key, budget, ensure_account, lock_account, spend
+from influencer.platforms import platform_class
 from influencer.store import AuditEvent, Post, PostMode, PostStatus, transition
 from influencer.store.models import Pause, PublishRetry
 
@@ -81,11 +82,15 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
         if ctx.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed = []
+        adapter = platform_class(platform)
         for post in session.exec(query).all():
+            # the first claim fixes when any create may have started and the key it is made under
             moved = session.execute(update(Post).where(
                 col(Post.id) == post.id, col(Post.status) == A.approved).values(
                 status=A.publishing, claimed_by=ctx.actor, lease_until=lease_until, reason=None,
-                attempts=col(Post.attempts) + 1, updated_at=now))
+                attempts=col(Post.attempts) + 1, updated_at=now,
+                first_claimed_at=post.first_claimed_at or now,
+                platform_key=post.platform_key or adapter.claim_key(post.id, now)))
             if getattr(moved, "rowcount", 0) == 1:
                 session.add(AuditEvent(at=now, post_id=post.id, actor=ctx.actor, action="transition",
                                        from_status=A.approved, to_status=A.publishing,

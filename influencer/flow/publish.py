@@ -12,8 +12,9 @@ audit. What a send ends in, committed right after the platform answered:
     RetryableError                  publishing → approved, waiting in publish_retry; or failed
                                     once the configured attempts are spent
     PermanentError, refused before  publishing → failed with the platform's message
-    UnknownOutcome, anything else   publishing → unconfirmed, then settled by lookup where the
-                                    platform can (``settle``); never sent again blindly
+    UnknownOutcome, anything else   publishing → unconfirmed, then settled by lookup (``settle``):
+                                    published when found, sent again only where the platform
+                                    refuses a second copy; never sent again blindly
 
 Dry runs go to the outbox instead (``publish_dry``) and record a dry publication of their own:
 the post's live status is untouched, and repeating one changes nothing.
@@ -21,27 +22,26 @@ the post's live status is untouched, and repeating one changes nothing.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from influencer.errors import InfluencerError, PlatformError, RetryableError, UnknownOutcome
 from influencer.flow.accounts import adapter_for
 from influencer.flow.claim import claim
 from influencer.flow.context import Context, Limits, log, posts_by_id, rights_refusal, step
 from influencer.flow.draft import draft_posts, labelled
-from influencer.flow.limits import account_key, backoff, block_until, wait_for_retry
+from influencer.flow.outcome import AlreadySettled, move, record_published, retry_later
 from influencer.flow.plan import Slot, slot_post
+from influencer.flow.settle import settle
 from influencer.platforms import Published
 from influencer.store import AuditEvent, Post, PostKind, PostMode, PostStatus, Publication, transition
 
 S = PostStatus
-CLEARED = {"lease_until": None}
 
 
 @dataclass(frozen=True)
@@ -62,29 +62,35 @@ def send_claimed(ctx: Context, post: Post, limits: Limits) -> Sent:
     """Publish one post this process claimed; the outcome is committed before returning."""
     refusal = rights_refusal(ctx, post)
     if refusal:
-        return Sent(_move(ctx, post, S.skipped, str(refusal)), 0.0)
+        return Sent(move(ctx, post, S.skipped, str(refusal)), 0.0)
     try:
         ready = labelled(ctx, post)
         adapter = adapter_for(ctx, post, dry_run=False)
     except InfluencerError as exc:
-        return Sent(_move(ctx, post, S.held, str(exc)), 0.0)
+        return Sent(move(ctx, post, S.held, str(exc)), 0.0)
+    adapter.progress = dict(post.progress)
     step(post, "sending", f"attempt {post.attempts}")
     started = time.perf_counter()
     try:
         published = adapter.publish(ready)
     except RetryableError as exc:
-        return Sent(_retry_or_fail(ctx, post, exc, limits), time.perf_counter() - started)
+        kept = {"progress": adapter.progress}
+        return Sent(retry_later(ctx, post, exc, limits, kept), time.perf_counter() - started)
     except UnknownOutcome as exc:
-        return Sent(_unknown(ctx, post, str(exc)), time.perf_counter() - started)
+        return Sent(_unknown(ctx, post, str(exc), adapter.progress), time.perf_counter() - started)
     except (PlatformError, InfluencerError) as exc:  # refused, or stopped before sending
-        return Sent(_move(ctx, post, S.failed, str(exc)), time.perf_counter() - started)
+        kept = {"progress": adapter.progress}
+        return Sent(move(ctx, post, S.failed, str(exc), kept), time.perf_counter() - started)
     except Exception as exc:  # an adapter bug: whether it sent is unknown, so do not resend
         log.exception("adapter error on post %s", post.id)
-        return Sent(_unknown(ctx, post, f"unexpected error: {type(exc).__name__}: {exc}"),
+        return Sent(_unknown(ctx, post, f"unexpected error: {type(exc).__name__}: {exc}", adapter.progress),
                     time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    with ctx.session() as session:
-        done = record_published(ctx, session, post, published)
+    try:
+        with ctx.session() as session:
+            done = record_published(ctx, session, post, published, progress=adapter.progress)
+    except AlreadySettled as exc:  # the platform answered with an id another post holds
+        return Sent(_unknown(ctx, post, f"published as {exc}", adapter.progress), seconds)
     step(done, "published", published.url or published.platform_id)
     return Sent(done, seconds, published)
 
@@ -160,61 +166,6 @@ def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
     return count
 
 
-def record_published(ctx: Context, session: Session, post: Post, published: Published,
-                     reason: str | None = None) -> Post:
-    """The live publication and the move to ``published``, committed together."""
-    session.add(Publication(post_id=post.id, mode=PostMode.live, platform=post.platform,
-                            platform_id=published.platform_id, url=published.url,
-                            published_at=ctx.now(), detail=published.detail))
-    return transition(session, post.id, PostStatus.published, actor=ctx.actor, now=ctx.now(),
-                      reason=reason, changes={"lease_until": None, "last_error": None})
-
-
-def _move(ctx: Context, post: Post, target: PostStatus, reason: str) -> Post:
-    with ctx.session() as session:
-        moved = transition(session, post.id, target, actor=ctx.actor, now=ctx.now(), reason=reason,
-                           changes={**CLEARED, "last_error": reason})
-    step(moved, str(target), reason, logging.WARNING)
-    return moved
-
-
-def _retry_or_fail(ctx: Context, post: Post, exc: RetryableError, limits: Limits) -> Post:
-    if post.attempts >= limits.attempts:
-        return _move(ctx, post, S.failed, f"gave up after {post.attempts} attempts: {exc}")
-    now = ctx.now()
-    wait = backoff(post.attempts, limits.backoff_base, limits.backoff_cap, exc.retry_after)
-    reason = f"attempt {post.attempts} of {limits.attempts} failed, retrying in {wait:.0f} s: {exc}"
-    with ctx.session() as session:
-        wait_for_retry(session, post.id, now + timedelta(seconds=wait), str(exc))
-        if exc.retry_after:
-            block_until(session, account_key(post.persona, post.platform),
-                        now + timedelta(seconds=exc.retry_after))
-        moved = transition(session, post.id, S.approved, actor=ctx.actor, now=now, reason=reason,
-                           changes={**CLEARED, "last_error": str(exc)})
-    step(moved, "retrying", reason, logging.WARNING)
-    return moved
-
-
-def _unknown(ctx: Context, post: Post, reason: str) -> Post:
-    moved = _move(ctx, post, S.unconfirmed, reason)
+def _unknown(ctx: Context, post: Post, reason: str, progress: dict[str, Any]) -> Post:
+    moved = move(ctx, post, S.unconfirmed, reason, {"progress": progress})
     return settle(ctx, moved) or moved
-
-
-def settle(ctx: Context, post: Post) -> Post | None:
-    """Look the unconfirmed post up on its platform; published if found there, else None."""
-    try:
-        adapter = adapter_for(ctx, post, dry_run=False)
-        if not adapter.finds_published:
-            return None
-        found = adapter.find_published(labelled(ctx, post))
-    except InfluencerError as exc:
-        step(post, "lookup-failed", str(exc), logging.WARNING)
-        return None
-    if found is None:
-        step(post, "not-found", "not among the account's recent posts; a person must resolve it")
-        return None
-    with ctx.session() as session:
-        done = record_published(ctx, session, post, found,
-                                reason="settled: found on the platform by lookup")
-    step(done, "published", f"settled by lookup: {found.url or found.platform_id}")
-    return done

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, final
 
@@ -70,6 +70,19 @@ def require_disclosed(request: dict[str, Any], post: LabeledPost, spec: Platform
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """What a platform shows of a post whose outcome is unknown.
+
+    ``matches``: this account's posts made since the post was first claimed with its exact text
+    and number of images (and its key, where the platform keeps one); ``proven_absent``: the
+    platform shows that it was not made (e.g. Instagram's container is unpublished), so sending
+    it again cannot make a second one."""
+
+    matches: list[Published] = field(default_factory=list)
+    proven_absent: bool = False
+
+
+@dataclass(frozen=True)
 class AccountContext:
     """What an adapter is given to post as one account. The secret is resolved on demand."""
 
@@ -98,9 +111,22 @@ class Platform(ABC):
     finds_published: ClassVar[bool] = False  # find_published: settles an unknown outcome by lookup
     deletes: ClassVar[bool] = False  # delete: takes a published post down
     refreshes_token: ClassVar[bool] = False  # token_warning: its credential expires and is renewed
+    # How long after its first claim a post whose create may have gone through can be sent again,
+    # because the platform itself refuses to make a second copy (an idempotency key's window, a
+    # fixed record key). None: never; an unknown outcome is settled by lookup or by a person.
+    resend_safe_for: ClassVar[timedelta | None] = None
 
     def __init__(self, account: AccountContext) -> None:
         self.account = account
+        # What earlier attempts of the post being sent did (e.g. containers already made); the
+        # flow loads it before a send and stores it after, whatever the outcome.
+        self.progress: dict[str, Any] = {}
+
+    @classmethod
+    def claim_key(cls, post_id: str, now: datetime) -> str | None:
+        """The key the platform will store the post under, fixed when it is first claimed so that
+        every attempt uses the same one; None for platforms that have none."""
+        return None
 
     @classmethod
     @abstractmethod
@@ -111,8 +137,9 @@ class Platform(ABC):
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
         """Upload the images and create the post; raise PlatformError subclasses on failure."""
 
-    def find_published(self, post: LabeledPost) -> Published | None:
-        """The post if the platform shows it went out (after an unknown outcome), else None."""
+    def find_published(self, post: LabeledPost, since: datetime) -> Lookup:
+        """What the platform shows of ``post``, first claimed at ``since`` (after an unknown
+        outcome): every match made since then, never an older post with the same text."""
         raise PlatformError(f"{self.name}: looking a post up is not supported")
 
     def delete(self, published: Published) -> None:

@@ -10,9 +10,10 @@ points to. Only ``com.atproto.*`` is called (the AppView is never needed):
     com.atproto.repo.getRecord         ``find_published``: is that record there?
     com.atproto.repo.deleteRecord      ``delete``
 
-The record carries the labelled text, facets for tags and links, and per image the labelled alt
-text and ``aspectRatio``. Because the record key is derived from the post, a post can never be
-created twice: after an unknown outcome, ``find_published`` settles whether it went out.
+The record carries the labelled text, its language (``langs``), ``createdAt`` (the moment of
+sending), facets for tags and links, and per image the labelled alt text and ``aspectRatio``.
+The record key is made at the post's first claim and stored on it, so a post can never be
+created twice: after an unknown outcome, ``find_published`` asks for that record.
 """
 
 from __future__ import annotations
@@ -22,30 +23,34 @@ import json
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from influencer.clock import Clock
 from influencer.config.credentials import Secret
 from influencer.config.platforms import BLUESKY, PlatformSpec
 from influencer.disclosure import LabeledImage, LabeledPost
 from influencer.errors import CredentialError, PermanentError
-from influencer.platforms.base import Platform, Published
+from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.bluesky_record import aspect_ratio, facets, post_url, record_key
 from influencer.platforms.bluesky_session import BlueskySession, classified
 
 COLLECTION = "app.bsky.feed.post"
 
 
-def _fill(value: Any, did: str, blobs: list[dict[str, Any]]) -> Any:
-    """The request with ``<did>`` and ``<blob:N>`` replaced by the account's DID and blob refs."""
+def _fill(value: Any, did: str, blobs: list[dict[str, Any]], sent_at: str) -> Any:
+    """The request with ``<did>``, ``<blob:N>`` and ``<sent_at>`` replaced by the account's DID,
+    the blob refs and the moment of sending."""
     if value == "<did>":
         return did
+    if value == "<sent_at>":
+        return sent_at
     if isinstance(value, str) and value.startswith("<blob:") and value.endswith(">"):
         return blobs[int(value[6:-1]) - 1]
     if isinstance(value, dict):
-        return {key: _fill(item, did, blobs) for key, item in value.items()}
+        return {key: _fill(item, did, blobs, sent_at) for key, item in value.items()}
     if isinstance(value, list):
-        return [_fill(item, did, blobs) for item in value]
+        return [_fill(item, did, blobs, sent_at) for item in value]
     return value
 
 
@@ -54,31 +59,49 @@ class BlueskyPlatform(Platform):
     spec: ClassVar[PlatformSpec] = BLUESKY
     finds_published: ClassVar[bool] = True
     deletes: ClassVar[bool] = True
+    # The record key is fixed at the first claim: a second create under it is refused by the PDS
+    # (HTTP 500 from the reference PDS), so sending again can never make a second post.
+    resend_safe_for: ClassVar[timedelta | None] = timedelta.max
+
+    def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
+        super().__init__(account)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def claim_key(cls, post_id: str, now: datetime) -> str | None:
+        return record_key(post_id, now)
 
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
         images = [{"alt": image.alt_text, "image": f"<blob:{n}>", "aspectRatio": aspect_ratio(image.path)}
                   for n, image in enumerate(post.images, 1)]
-        record: dict[str, Any] = {"$type": COLLECTION, "text": post.text,
-                                  "createdAt": post.publish_at.isoformat().replace("+00:00", "Z")}
+        record: dict[str, Any] = {"$type": COLLECTION, "text": post.text, "createdAt": "<sent_at>",
+                                  "langs": [post.language]}
         found = facets(post.text)
         if found:
             record["facets"] = found
         record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
-        return {"repo": "<did>", "collection": COLLECTION, "rkey": record_key(post), "record": record}
+        return {"repo": "<did>", "collection": COLLECTION, "rkey": post.platform_key or "<rkey>",
+                "record": record}
 
     def send(self, post: LabeledPost, request: dict[str, Any]) -> Published:
+        if not post.platform_key:
+            raise PermanentError(f"bluesky: post {post.post_id} has no record key: it was never claimed")
         with self._session() as session:
             blobs = [self._upload(session, image) for image in post.images]
-            data = _fill(request, session.did, blobs)
+            sent_at = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            data = _fill(request, session.did, blobs, sent_at)
             created = self._create(session, data)
             return Published(self.name, post.post_id, str(created.uri),
-                             post_url(self.account.handle, data["rkey"]), "live", datetime.now(UTC),
+                             post_url(self.account.handle, data["rkey"]), "live", self.clock(),
                              {"cid": str(created.cid), "did": session.did, "rkey": data["rkey"]})
 
-    def find_published(self, post: LabeledPost) -> Published | None:
-        """The post's record if the PDS has it (after an unknown outcome), else None."""
-        rkey = record_key(post)
+    def find_published(self, post: LabeledPost, since: datetime) -> Lookup:
+        """The record under the post's own key, if the PDS has it; its absence is proof, since no
+        other create can be under way once the outcome is being settled."""
+        rkey = post.platform_key
+        if not rkey:
+            return Lookup(proven_absent=True)  # never claimed, so never sent
         with self._session() as session:
             try:
                 with classified("look up the post record"):
@@ -86,11 +109,16 @@ class BlueskyPlatform(Platform):
                         {"repo": session.did, "collection": COLLECTION, "rkey": rkey})
             except PermanentError as exc:
                 if "RecordNotFound" in str(exc) or "Could not locate record" in str(exc):
-                    return None
+                    return Lookup(proven_absent=True)
                 raise
-            return Published(self.name, post.post_id, str(found.uri), post_url(self.account.handle, rkey),
-                             "live", datetime.now(UTC),
-                             {"cid": str(found.cid), "did": session.did, "rkey": rkey, "found_by": "rkey"})
+            value = found.value
+            text = getattr(value, "text", None)
+            if text is not None and text != post.text:
+                raise PermanentError(f"bluesky: record {rkey} holds another text; a person must look")
+            return Lookup([Published(self.name, post.post_id, str(found.uri),
+                                     post_url(self.account.handle, rkey), "live", self.clock(),
+                                     {"cid": str(found.cid), "did": session.did, "rkey": rkey,
+                                      "found_by": "rkey"})])
 
     def delete(self, published: Published) -> None:
         prefix, _, rkey = published.platform_id.rpartition("/")

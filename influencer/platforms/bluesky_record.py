@@ -3,21 +3,21 @@
 - Facets make hashtags and links clickable. Their ranges are UTF-8 byte offsets into the text
   (not character offsets); detection is atproto's port of the official SDK's (links, #tags,
   $cashtags). @mentions are left as plain text: linking one needs a handle lookup.
-- The record key is a TID derived from the post: its time part is the post's ``publish_at``
-  (whole seconds) plus microseconds taken from a hash of the post id, its clock id from the same
-  hash. The same post always gets the same key, so a retry after an unknown outcome can ask the
-  PDS for that record, and the repository still sorts posts by when they were scheduled.
+- The record key is a TID made when the post is first claimed: its time part is that moment,
+  its clock id taken from a hash of the post id. It is stored on the post, so every attempt
+  creates the same record (the PDS refuses a second one) and a lookup after an unknown outcome
+  asks for exactly that record.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from influencer.disclosure import LabeledPost
 from influencer.errors import PermanentError
 
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable
@@ -33,10 +33,10 @@ def facets(text: str) -> list[dict[str, Any]]:
     return [dict(get_model_as_dict(facet)) for facet in detect_facets(text)]
 
 
-def record_key(post: LabeledPost) -> str:
-    """The TID this post is stored under (13 characters, deterministic)."""
-    digest = int.from_bytes(hashlib.sha256(post.post_id.encode()).digest()[:8], "big")
-    micros = int(post.publish_at.timestamp()) * 1_000_000 + digest % 1_000_000
+def record_key(post_id: str, moment: datetime) -> str:
+    """A TID for ``moment`` (13 characters), its clock id derived from the post id."""
+    digest = int.from_bytes(hashlib.sha256(post_id.encode()).digest()[:8], "big")
+    micros = int(moment.timestamp() * 1_000_000)
     clock_id = (digest >> 20) & 0x3FF
     value = (micros << 10) | clock_id  # 53 bits of time, 10 of clock id; the top bit stays 0
     return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))

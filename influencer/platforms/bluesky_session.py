@@ -10,7 +10,9 @@ used once. Login skips the AppView profile lookup (``fetch_bsky_profile=False``)
 atproto's failures, classified (the SDK itself neither retries nor sleeps):
 
     429                                  RetryableError (with ratelimit-reset / retry-after)
-    5xx, 502, refused before sending     RetryableError
+    5xx                                  UnknownOutcome for a write that can publish (the reference
+                                         PDS answers a duplicate record key with 500), else Retryable
+    refused before sending               RetryableError
     400 / 401 / 403 / other 4xx          PermanentError with the PDS's own error and message
     timeout / broken connection          UnknownOutcome for a write that can publish or delete,
                                          RetryableError for anything else
@@ -54,7 +56,10 @@ def classify(exc: BaseException, doing: str, *, may_publish: bool) -> PlatformEr
     response = getattr(exc, "response", None)
     if isinstance(exc, at.RequestErrorBase) and response is not None:
         status = int(response.status_code)
-        return RetryableError(message) if status >= 500 else PermanentError(message)
+        if status >= 500:  # a write that may have been made: the reference PDS answers a record key
+            # that exists with 500 (observed, @atproto/pds): a lookup decides, never a blind retry
+            return UnknownOutcome(message) if may_publish else RetryableError(message)
+        return PermanentError(message)
     cause = exc.__cause__ if isinstance(exc, at.NetworkError) else exc
     if isinstance(cause, REFUSED):
         return RetryableError(f"bluesky: {doing}: not sent ({type(cause).__name__}: {cause})")

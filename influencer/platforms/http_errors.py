@@ -1,7 +1,8 @@
 """How a failed HTTP exchange with a platform becomes one of our three platform errors.
 
     answered 429                    RetryableError, retry_after from the platform's headers
-    answered 5xx, 408               RetryableError
+    answered 5xx, 408               RetryableError; for a create, UnknownOutcome: a server (or a
+                                    gateway in front of it) may answer 5xx after making the post
     answered any other 4xx          PermanentError carrying the platform's own message
     failed before sending           RetryableError: refused, DNS, connect timeout, TLS handshake
     failed after sending            UnknownOutcome: read timeout, connection dropped, anything else
@@ -43,9 +44,13 @@ BEFORE_SENDING: tuple[type[BaseException], ...] = (
 RESET_HEADERS = ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset")
 
 
-def from_status(where: str, status: int, message: str, retry_after: float | None = None) -> PlatformError:
-    """The error for an HTTP answer with ``status``; ``where`` names platform and action."""
+def from_status(where: str, status: int, message: str, retry_after: float | None = None, *,
+                creates: bool = False) -> PlatformError:
+    """The error for an HTTP answer with ``status``; ``where`` names platform and action, and
+    ``creates`` says the request makes a post (it is not idempotent)."""
     text = f"{where}: HTTP {status}" + (f": {message}" if message else "")
+    if creates and (status == 408 or status >= 500):
+        return UnknownOutcome(f"{text}; it may have been made all the same")
     if status == 429 or status == 408 or status >= 500:
         return RetryableError(text, retry_after)
     return PermanentError(text)

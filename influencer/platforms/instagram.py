@@ -12,8 +12,12 @@ long-lived access token the credential reference points to (refreshed and warned
     GET  /{container-id}?fields=status_code       until FINISHED (ERROR / EXPIRED: permanent)
     POST /{ig-user-id}/media_publish              creation_id: the post goes out here
 
-When media_publish fails or gets no answer, the container's status settles it: PUBLISHED means
-the post is out (found among the account's recent media), FINISHED means it is not.
+``media_publish`` is not idempotent: when it fails with a 5xx or gets no answer, the outcome is
+unknown unless the publish container already says PUBLISHED (then the media is found). The
+containers made are kept in ``progress``: a later attempt publishes the same container while it is
+valid (24 h) instead of making new ones, and ``find_published`` asks the container first —
+PUBLISHED: the media is found by its caption among the account's media since the first claim;
+FINISHED a while after the publish call: proof it was not published, so publishing it is safe.
 The Graph API cannot delete Instagram media: ``delete`` refuses and says so.
 """
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -31,7 +35,7 @@ from influencer.config.platforms import INSTAGRAM, PlatformSpec
 from influencer.config.settings import SETTINGS_FILE, load_settings
 from influencer.disclosure import LabeledPost
 from influencer.errors import CredentialError, PermanentError, PlatformError, RetryableError, UnknownOutcome
-from influencer.platforms.base import AccountContext, Platform, Published
+from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.instagram_graph import Graph, QuotaExhausted
 from influencer.platforms.instagram_token import TokenStore
 from influencer.platforms.media_host import MediaHost, media_host_from
@@ -39,6 +43,14 @@ from influencer.platforms.media_host import MediaHost, media_host_from
 __all__ = ["InstagramPlatform", "QuotaExhausted"]
 
 PLACEHOLDER = re.compile(r"<(image_url|container):(\d+)>")
+
+
+def _stamp(media: dict[str, Any]) -> datetime:
+    """A media's ``timestamp`` (``2026-12-01T09:00:02+0000``), aware."""
+    try:
+        return datetime.strptime(str(media.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)  # unknown: never ruled out by its time
 
 
 def _fill(value: Any, found: dict[str, list[str]]) -> Any:
@@ -69,7 +81,11 @@ class InstagramPlatform(Platform):
     refreshes_token: ClassVar[bool] = True  # the Graph API cannot delete media
     poll_attempts: ClassVar[int] = 20  # status checks per container before giving up (retryable)
     poll_interval: ClassVar[float] = 3.0  # seconds between status checks
-    lookup_limit: ClassVar[int] = 25  # recent media searched by find_published
+    lookup_limit: ClassVar[int] = 25  # media per page of a caption lookup
+    lookup_pages: ClassVar[int] = 20  # pages a caption lookup reads at most
+    container_life: ClassVar[timedelta] = timedelta(hours=23)  # containers expire after 24 h
+    settled_after: ClassVar[timedelta] = timedelta(minutes=2)  # a FINISHED container this long
+    # after the publish call proves that the call did not publish it
 
     def __init__(self, account: AccountContext, media_host: MediaHost | None = None, *,
                  transport: httpx.BaseTransport | None = None,
@@ -101,26 +117,49 @@ class InstagramPlatform(Platform):
         graph = self._graph()
         try:
             self._check_quota(graph)
-            host = self._host()
-            found: dict[str, list[str]] = {"image_url": [host.put(i.path, i.sha256) for i in post.images],
-                                           "container": []}
-            for container in request["containers"]:
-                created = graph.post(f"{self._user}/media", "create a media container",
-                                     _form(_fill(container, found)))
-                found["container"].append(self._finished(graph, str(created["id"])))
-            creation = _form(_fill(request["publish"], found))
+            creation = self._reusable(graph) or self._containers(graph, post, request)
+            self.progress["publish_tried_at"] = self._clock().isoformat()
             media_id = self._publish(graph, creation, post)
-            return self._published(graph, post, media_id, found["container"])
+            return self._published(graph, post, media_id, self.progress.get("containers", []))
         finally:
             graph.close()
 
-    def find_published(self, post: LabeledPost) -> Published | None:
-        """The post among the account's recent media (matched by its exact caption), if it is out."""
+    def find_published(self, post: LabeledPost, since: datetime) -> Lookup:
+        """Ask the publish container first; look for the caption only when it is published or
+        unknown (media made since ``since``)."""
         graph = self._graph()
         try:
-            return self._lookup(graph, post)
+            creation = self.progress.get("creation_id")
+            code = self._status(graph, creation)[0] if creation else ""
+            tried = self.progress.get("publish_tried_at")
+            if code in ("EXPIRED", "ERROR") or (code == "FINISHED" and tried and self._clock()
+                                                 - datetime.fromisoformat(tried) >= self.settled_after):
+                return Lookup(proven_absent=True)
+            return Lookup(self._lookup(graph, post, since))
         finally:
             graph.close()
+
+    def _containers(self, graph: Graph, post: LabeledPost, request: dict[str, Any]) -> dict[str, str]:
+        """Host the images and make the containers, each kept in ``progress`` as it is made."""
+        host = self._host()
+        found: dict[str, list[str]] = {"image_url": [host.put(i.path, i.sha256) for i in post.images],
+                                       "container": []}
+        self.progress.update({"containers": [], "made_at": self._clock().isoformat()})
+        for container in request["containers"]:
+            created = graph.post(f"{self._user}/media", "create a media container",
+                                 _form(_fill(container, found)))
+            found["container"].append(self._finished(graph, str(created["id"])))
+            self.progress["containers"] = list(found["container"])
+        creation = _form(_fill(request["publish"], found))
+        self.progress["creation_id"] = creation["creation_id"]
+        return creation
+
+    def _reusable(self, graph: Graph) -> dict[str, str] | None:
+        """The publish container of an earlier attempt, when it is ready and still valid."""
+        creation, made = self.progress.get("creation_id"), self.progress.get("made_at")
+        if not creation or not made or self._clock() - datetime.fromisoformat(made) > self.container_life:
+            return None
+        return {"creation_id": creation} if self._status(graph, creation)[0] == "FINISHED" else None
 
     def delete(self, published: Published) -> None:
         raise PermanentError("instagram: the Graph API cannot delete Instagram media; delete "
@@ -220,33 +259,44 @@ class InstagramPlatform(Platform):
     def _publish(self, graph: Graph, creation: dict[str, str], post: LabeledPost) -> str:
         try:
             return str(graph.post(f"{self._user}/media_publish", "publish", creation, may_publish=True)["id"])
+        except PermanentError:
+            raise
         except (RetryableError, UnknownOutcome, KeyError) as exc:
             failure = exc if isinstance(exc, PlatformError) else UnknownOutcome("instagram: publish: no id")
             return self._settle(graph, creation["creation_id"], post, failure)
 
     def _settle(self, graph: Graph, container: str, post: LabeledPost, failure: PlatformError) -> str:
-        """Was the container published despite the failure? Its status_code says."""
+        """The publish call failed: only a PUBLISHED container settles it now. Anything else is
+        an unknown outcome (a 5xx may come after the media was made): the flow looks it up later
+        instead of publishing again."""
         try:
             code, _ = self._status(graph, container)
-            out = self._lookup(graph, post) if code == "PUBLISHED" else None
+            since = datetime.fromisoformat(self.progress.get("made_at") or self._clock().isoformat())
+            found = self._lookup(graph, post, since) if code == "PUBLISHED" else []
         except PlatformError:
-            code, out = "", None
-        if out is not None:
-            return out.platform_id
-        if code == "FINISHED":  # not published: trying again later cannot post twice
-            raise RetryableError(f"{failure} (container {container} is not published)",
-                                 getattr(failure, "retry_after", None)) from None
+            code, found = "", []
+        if len(found) == 1:
+            return found[0].platform_id
         raise UnknownOutcome(f"{failure} (container {container}: status {code or 'unknown'}; "
-                             "check the account before publishing again)") from None
+                             "looked up before publishing again)") from None
 
-    def _lookup(self, graph: Graph, post: LabeledPost) -> Published | None:
-        answer = graph.get(f"{self._user}/media", "look up recent media",
-                           {"fields": "id,caption,permalink,timestamp", "limit": str(self.lookup_limit)})
-        for media in answer.get("data") or []:
-            if media.get("caption") == post.text:
-                return Published(self.name, post.post_id, str(media["id"]), media.get("permalink"),
-                                 "live", self._clock(), {"found_by": "caption"})
-        return None
+    def _lookup(self, graph: Graph, post: LabeledPost, since: datetime) -> list[Published]:
+        """Media of the account made since ``since`` whose caption is the post's text."""
+        params = {"fields": "id,caption,permalink,timestamp", "limit": str(self.lookup_limit)}
+        matches = []
+        for _ in range(self.lookup_pages):
+            answer = graph.get(f"{self._user}/media", "look up media", params)
+            page = answer.get("data") or []
+            for media in page:
+                if media.get("caption") == post.text and _stamp(media) >= since:
+                    matches.append(Published(self.name, post.post_id, str(media["id"]),
+                                             media.get("permalink"), "live", self._clock(),
+                                             {"found_by": "caption"}))
+            after = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
+            if not page or not after or min(_stamp(m) for m in page) < since:
+                break
+            params = {**params, "after": str(after)}
+        return matches
 
     def _published(self, graph: Graph, post: LabeledPost, media_id: str, containers: list[str]) -> Published:
         try:

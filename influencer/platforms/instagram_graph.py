@@ -5,7 +5,7 @@ Requests go to ``<base>/<GRAPH_VERSION>/<path>`` with the access token in an
 Graph errors come as ``{"error": {"message", "type", "code", "error_subcode", "is_transient"}}``:
 
     HTTP 429, codes 4 / 17 / 32 / 613 (rate limits), is_transient, 5xx   RetryableError
-    code 9 subcode 2207042 (daily publishing cap hit at publish time)   QuotaExhausted
+    code 9 subcode 2207042 (daily publishing cap hit at publish time)   QuotaExhausted (held back)
     anything else (190 token, 10 / 200 permissions, 100 / 36003 / 9004 validation)  PermanentError
     refused before sending                                            RetryableError
     timeout or broken connection after sending                        UnknownOutcome where the call
@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from influencer.config.credentials import Secret
-from influencer.errors import PermanentError, RetryableError, UnknownOutcome
+from influencer.errors import HeldBack, PermanentError, RetryableError, UnknownOutcome
 
 GRAPH_VERSION = "v23.0"  # Graph API version every path is prefixed with
 DEFAULT_BASE_URL = "https://graph.instagram.com"
@@ -28,18 +28,18 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 QUOTA_SUBCODE = 2207042  # "reached the maximum number of posts ... published by the API"
 
 
-class QuotaExhausted(PermanentError):
-    """The account's Content Publishing quota for the last 24 h is used up: hold the post.
+class QuotaExhausted(HeldBack):
+    """The account's Content Publishing quota for the last 24 h is used up: nothing was sent, and
+    the post waits (checked again every ``RECHECK`` seconds, spending none of its attempts); the
+    API does not say when the rolling window frees a place."""
 
-    A PermanentError for this attempt (trying again now cannot work), but the flow should
-    turn it into "held: daily publishing quota used" rather than a failure.
-    """
+    RECHECK = 3600.0
 
     def __init__(self, used: int | None, total: int | None, window_seconds: int | None) -> None:
         self.used, self.total, self.window_seconds = used, total, window_seconds
         hours = f"{window_seconds // 3600} h" if window_seconds else "24 h"
         counts = f"{used} of {total} posts" if used is not None and total is not None else "all posts"
-        super().__init__(f"held: daily publishing quota used ({counts} in {hours})")
+        super().__init__(f"instagram: publishing quota used ({counts} in {hours})", self.RECHECK)
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:

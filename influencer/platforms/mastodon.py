@@ -8,17 +8,25 @@ Mastodon.py does the HTTP: ``ratelimit_method="throw"`` so it never waits on a r
 retry policy lives outside the adapters), ``request_timeout=account.timeout``, and the API version
 is declared (``api_version``) rather than probed, so no request goes out that we did not ask for.
 
-An unknown outcome is settled by looking, not by sending: ``find_published`` searches the
-account's recent statuses for this post's text (Mastodon returns it as HTML; it is read back to
-text). Every status is also sent with ``Idempotency-Key: <post id>``, so should a post be sent
-again within the instance's idempotency window (an hour), the instance answers with the status it
-already has instead of making a second one.
+Images: ``POST /api/v2/media`` may answer 202 with ``url: null`` (always for video and GIF, on
+busy instances); the adapter then polls ``GET /api/v1/media/:id`` (206 while processing, 200 when
+done; docs.joinmastodon.org/methods/media), a bounded number of times with the injected sleep,
+before it creates the status: a status with an unprocessed attachment is refused with 422.
+Mastodon.py's ``synchronous=True`` is not used (an unbounded loop that swallows errors).
+
+Every status is sent with its ``language`` and ``Idempotency-Key: <post id>``: within the
+instance's idempotency window (an hour; the adapter trusts 55 minutes from the first claim), a
+status sent again comes back as the one already made instead of a second one. So an unknown
+outcome (a 5xx or lost answer to the create) is looked up first (``find_published``: the account's
+statuses since the first claim, every page, same text and number of images) and sent again only
+within that window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -31,8 +39,8 @@ from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 from influencer.clock import Clock
 from influencer.config.platforms import MASTODON, PlatformSpec
 from influencer.disclosure import LabeledImage, LabeledPost
-from influencer.errors import CredentialError, DisclosureError, PermanentError
-from influencer.platforms.base import AccountContext, Platform, Published
+from influencer.errors import CredentialError, DisclosureError, PermanentError, RetryableError
+from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.mastodon_api import InstanceLimits, classify, plain_text
 
 T = TypeVar("T")
@@ -45,11 +53,17 @@ class MastodonPlatform(Platform):
     deletes: ClassVar[bool] = True
     api_version: ClassVar[str] = "4.0.0"  # the API we speak: v2 media (3.1.4+), v2 instance (v1 fallback)
     limit_ttl: ClassVar[timedelta] = timedelta(days=1)  # how long an instance's character limit is kept
-    lookup_depth: ClassVar[int] = 40  # recent statuses find_published searches (the API's maximum)
+    lookup_page: ClassVar[int] = 40  # statuses per page of a lookup (the API's maximum)
+    lookup_pages: ClassVar[int] = 25  # pages a lookup reads at most
+    processing_checks: ClassVar[int] = 30  # looks at an image still processing (202) before giving up
+    processing_interval: ClassVar[float] = 1.0  # seconds between them
+    resend_safe_for: ClassVar[timedelta | None] = timedelta(minutes=55)  # the idempotency key's hour
 
-    def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
+    def __init__(self, account: AccountContext, *, clock: Clock | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__(account)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._sleep = sleep
         self._client: Mastodon | None = None
         self._last: requests.Response | None = None  # the last answer, for its rate-limit headers
         self._account_id: str | None = account.user_id
@@ -57,7 +71,7 @@ class MastodonPlatform(Platform):
     @classmethod
     def build_request(cls, post: LabeledPost) -> dict[str, Any]:
         media = [{"file": image.path.name, "description": image.alt_text} for image in post.images]
-        status = {"status": post.text, "visibility": "public",
+        status = {"status": post.text, "visibility": "public", "language": post.language,
                   "media_ids": [f"<media:{n}>" for n in range(1, len(media) + 1)]}
         return {"media": media, "status": status, "idempotency_key": post.post_id}
 
@@ -70,10 +84,11 @@ class MastodonPlatform(Platform):
             media = self._guarded("upload image", partial(api.media_post, data, mime_type=kind,
                                                           description=item["description"],
                                                           file_name=item["file"]))
-            ids[placeholder] = str(media.id)
+            ids[placeholder] = str(self._processed(api, media).id)
         created = self._guarded("post status", lambda: api.status_post(
             status["status"], media_ids=[ids[m] for m in status["media_ids"]],
-            visibility=status["visibility"], idempotency_key=request["idempotency_key"]))
+            visibility=status["visibility"], language=status["language"],
+            idempotency_key=request["idempotency_key"]), creates=True)
         return self._published(post, created, {"media_ids": list(ids.values())})
 
     def delete(self, published: Published) -> None:
@@ -96,17 +111,35 @@ class MastodonPlatform(Platform):
         limits.write(limit, self.clock())
         return limit
 
-    def find_published(self, post: LabeledPost) -> Published | None:
-        """The post if it is among the account's recent statuses (same text), else None."""
+    def find_published(self, post: LabeledPost, since: datetime) -> Lookup:
+        """The account's statuses since ``since`` with the post's text and number of images."""
         api = self._api()
         if self._account_id is None:
             self.verify()
-        recent = self._guarded("look up recent statuses", lambda: api.account_statuses(
-            self._account_id, exclude_reblogs=True, limit=self.lookup_depth))
-        for status in recent:
-            if " ".join(plain_text(status.content).split()) == " ".join(post.text.split()):
-                return self._published(post, status, {"found_by": "recent statuses"})
-        return None
+        matches: list[Published] = []
+        max_id: Any = None
+        for _ in range(self.lookup_pages):
+            page = self._guarded("look up statuses", partial(
+                api.account_statuses, self._account_id, exclude_reblogs=True, max_id=max_id,
+                limit=self.lookup_page))
+            for status in page:
+                if _same_status(post, status) and _created(status, self.clock()) >= since:
+                    matches.append(self._published(post, status, {"found_by": "lookup"}))
+            if not page or _created(page[-1], self.clock()) < since:
+                break
+            max_id = page[-1]["id"]
+        return Lookup(matches)
+
+    def _processed(self, api: Mastodon, media: Any) -> Any:
+        """The attachment once the instance has processed it (a 202 upload comes back without a
+        url); a RetryableError when it is still processing: no status was created."""
+        for _ in range(self.processing_checks):
+            if media.get("url"):
+                return media
+            self._sleep(self.processing_interval)
+            media = self._guarded("check the uploaded image", partial(api.media, media["id"]))
+        raise RetryableError(f"Mastodon upload image: media {media['id']} still processing after "
+                             f"{self.processing_checks} checks; no status was created")
 
     def _fetch_limit(self) -> int:
         api = self._api()
@@ -130,13 +163,13 @@ class MastodonPlatform(Platform):
         return Published(self.name, post.post_id, str(status["id"]), status.get("url") or status.get("uri"),
                          "live", when, detail)
 
-    def _guarded(self, where: str, action: Callable[[], T]) -> T:
+    def _guarded(self, where: str, action: Callable[[], T], *, creates: bool = False) -> T:
         """Run one call; every failure becomes Retryable, Permanent or UnknownOutcome."""
         self._last = None
         try:
             return action()
         except MastodonError as exc:
-            raise classify(f"Mastodon {where}", exc, self._last, self.clock()) from exc
+            raise classify(f"Mastodon {where}", exc, self._last, self.clock(), creates=creates) from exc
         except ValueError as exc:  # Mastodon.py refusing an argument before sending anything
             raise PermanentError(f"Mastodon {where}: {exc}") from exc
 
@@ -159,6 +192,16 @@ class MastodonPlatform(Platform):
 
     def _host(self) -> str:
         return urlsplit(self.account.base_url or "").netloc
+
+
+def _same_status(post: LabeledPost, status: Any) -> bool:
+    same_text = " ".join(plain_text(status.content).split()) == " ".join(post.text.split())
+    return same_text and len(status.get("media_attachments") or []) == len(post.images)
+
+
+def _created(status: Any, fallback: datetime) -> datetime:
+    created = status.get("created_at")
+    return created if isinstance(created, datetime) and created.tzinfo else fallback
 
 
 def _token(account: AccountContext) -> str:

@@ -4,7 +4,7 @@ instance limit, and a status's HTML read back to text.
 Mastodon.py's exceptions map as follows:
 
     MastodonRatelimitError (429)            RetryableError, retry_after from X-RateLimit-Reset
-    MastodonServerError (5xx)               RetryableError
+    MastodonServerError (5xx)               RetryableError; UnknownOutcome for the status create
     MastodonUnauthorizedError, other 4xx    PermanentError with the instance's own "error" message
     MastodonNetworkError                    RetryableError if the connection was never made
                                             (refused, DNS, connect timeout), else UnknownOutcome
@@ -34,8 +34,10 @@ from influencer.errors import PermanentError, PlatformError, RetryableError, Unk
 from influencer.platforms.http_errors import from_status, from_transport, retry_after
 
 
-def classify(where: str, exc: MastodonError, last: requests.Response | None, now: datetime) -> PlatformError:
-    """Our error for a Mastodon.py exception; ``last`` is the last answer received, if any."""
+def classify(where: str, exc: MastodonError, last: requests.Response | None, now: datetime, *,
+             creates: bool = False) -> PlatformError:
+    """Our error for a Mastodon.py exception; ``last`` is the last answer received, if any, and
+    ``creates`` says the call makes a status (a 5xx answer to it is then an unknown outcome)."""
     wait = retry_after(last.headers, now) if last is not None else None
     if isinstance(exc, MastodonRatelimitError):
         if last is not None and last.status_code != 429:
@@ -48,7 +50,7 @@ def classify(where: str, exc: MastodonError, last: requests.Response | None, now
         # Mastodon.py raises API errors as (text, status, reason, the instance's "error" message)
         args = [*exc.args, None, None, None, None]
         if isinstance(args[1], int):
-            return from_status(where, args[1], str(args[3] or args[2] or ""), wait)
+            return from_status(where, args[1], str(args[3] or args[2] or ""), wait, creates=creates)
         return UnknownOutcome(f"{where}: the answer could not be read ({exc})")
     return PermanentError(f"{where}: {exc}")
 

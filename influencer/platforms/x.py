@@ -12,9 +12,11 @@ signed with tweepy's ``OAuth1UserHandler`` on the same ``requests`` session. twe
 session sends everything to ``account.base_url`` with ``account.timeout``. Its own rate-limit
 waiting is off (``wait_on_rate_limit=False``): one retry policy lives outside the adapters.
 
-X takes no idempotency key. When the outcome of a post is unknown, ``find_published`` looks for
-the post's exact text among the account's recent posts (X shortens links to t.co and escapes
-``&<>``; both are allowed for).
+X takes no idempotency key, and ``POST /2/tweets`` is not idempotent: a 5xx or 408 answer to it,
+or a 403 "duplicate content" (X refuses a text the account already posted), is an unknown outcome,
+never a retry. ``find_published`` then reads the account's posts since the post's first claim
+(``start_time``, every page) for the exact text (X shortens links to t.co and escapes ``&<>``;
+both are allowed for) and the same number of images.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from influencer.clock import Clock
 from influencer.config.platforms import PlatformSpec, X
 from influencer.disclosure import LabeledImage, LabeledPost
 from influencer.errors import CredentialError, DisclosureError, PermanentError, PlatformError, UnknownOutcome
-from influencer.platforms.base import AccountContext, Platform, Published
+from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.http_errors import from_status, from_transport, retry_after
 from influencer.platforms.http_routing import Rerouted
 
@@ -56,7 +58,8 @@ class XPlatform(Platform):
     finds_published: ClassVar[bool] = True
     deletes: ClassVar[bool] = True
     api_host: ClassVar[str] = "https://api.twitter.com"  # tweepy's hard-coded host; base_url reroutes
-    lookup_depth: ClassVar[int] = 100  # recent posts find_published searches (the API's maximum)
+    lookup_page: ClassVar[int] = 100  # posts per page of a lookup (the API's maximum)
+    lookup_pages: ClassVar[int] = 20  # pages a lookup reads at most (X keeps the last 3,200)
 
     def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
         super().__init__(account)
@@ -85,7 +88,7 @@ class XPlatform(Platform):
             described = {"id": item["id"], "metadata": item["metadata"]}
             self._call("describe image", "POST", "/2/media/metadata", _substituted(described, ids))
         tweet = _substituted(request["tweet"], ids)
-        created = self._call("create post", "POST", "/2/tweets", tweet)
+        created = self._call("create post", "POST", "/2/tweets", tweet, creates=True)
         post_id = _field(created, "create post", "id", missing=UnknownOutcome)
         return self._published(post, post_id, {"media_ids": list(ids.values())})
 
@@ -97,15 +100,24 @@ class XPlatform(Platform):
     def verify(self) -> str:
         return "@" + str(self._account_data()["username"])
 
-    def find_published(self, post: LabeledPost) -> Published | None:
-        """The post if it is among the account's recent posts (same text), else None."""
+    def find_published(self, post: LabeledPost, since: datetime) -> Lookup:
+        """The account's posts since ``since`` with the post's text and number of images."""
         user_id = self.account.user_id or str(self._account_data()["id"])
-        params = {"max_results": self.lookup_depth, "exclude": "replies,retweets"}
-        found = self._call("look up recent posts", "GET", f"/2/users/{user_id}/tweets", params=params)
-        for item in found.get("data") or []:
-            if isinstance(item, dict) and same_text(post.text, str(item.get("text", ""))):
-                return self._published(post, str(item["id"]), {"found_by": "recent posts"})
-        return None
+        params: dict[str, Any] = {
+            "max_results": self.lookup_page, "exclude": "replies,retweets",
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "post.fields": "created_at,attachments"}  # the official v2.167 document's name
+        matches = []
+        for _ in range(self.lookup_pages):
+            page = self._call("look up posts", "GET", f"/2/users/{user_id}/tweets", params=params)
+            for item in page.get("data") or []:
+                if isinstance(item, dict) and _same_post(post, item):
+                    matches.append(self._published(post, str(item["id"]), {"found_by": "lookup"}))
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                break
+            params["pagination_token"] = token
+        return Lookup(matches)
 
     def _published(self, post: LabeledPost, post_id: str, detail: dict[str, Any]) -> Published:
         handle = self.account.handle.lstrip("@")
@@ -140,13 +152,13 @@ class XPlatform(Platform):
         return _field(uploaded, "upload image", "id")
 
     def _call(self, where: str, method: str, route: str, body: dict[str, Any] | None = None,
-              params: dict[str, Any] | None = None) -> dict[str, Any]:
+              params: dict[str, Any] | None = None, *, creates: bool = False) -> dict[str, Any]:
         client = self._tweepy()
         response = self._guarded(where, lambda: client.request(method, route, params=params, json=body,
-                                                               user_auth=True))
+                                                               user_auth=True), creates=creates)
         return _json_object(where, response)
 
-    def _guarded(self, where: str, action: Callable[[], T]) -> T:
+    def _guarded(self, where: str, action: Callable[[], T], *, creates: bool = False) -> T:
         """Run one HTTP exchange; turn every failure into Retryable, Permanent or UnknownOutcome."""
         label = f"X {where}"
         try:
@@ -154,8 +166,12 @@ class XPlatform(Platform):
         except tweepy.HTTPException as exc:
             response = exc.response
             message = "; ".join(str(m) for m in exc.api_messages) or str(response.reason or "")
+            if creates and response.status_code == 403 and "duplicate content" in message.lower():
+                # X has a post with this text already: maybe this one, from an earlier attempt
+                raise UnknownOutcome(f"{label}: X refused it as a duplicate ({message}); "
+                                     "looking for the post it already has") from exc
             raise from_status(label, response.status_code, message,
-                              retry_after(response.headers, self.clock())) from exc
+                              retry_after(response.headers, self.clock()), creates=creates) from exc
         except requests.RequestException as exc:
             raise from_transport(label, exc) from exc
 
@@ -167,6 +183,11 @@ class XPlatform(Platform):
             Rerouted(self.api_host, base, self.account.timeout).mount_on(client.session)
             self._client = client
         return self._client
+
+
+def _same_post(post: LabeledPost, item: dict[str, Any]) -> bool:
+    media = (item.get("attachments") or {}).get("media_keys") or []
+    return same_text(post.text, str(item.get("text", ""))) and len(media) == len(post.images)
 
 
 def same_text(sent: str, found: str) -> bool:

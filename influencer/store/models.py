@@ -168,6 +168,11 @@ class Post(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     claimed_by: str | None = Field(default=None, max_length=128)
     lease_until: datetime | None = _aware(default=None)
+    first_claimed_at: datetime | None = _aware(default=None)  # any create after it may be this post's
+    platform_key: str | None = Field(default=None, max_length=64)  # e.g. the Bluesky rkey, fixed at claim
+    progress: dict[str, Any] = Field(default_factory=dict, sa_column=Column(  # an adapter's earlier steps
+        JSON, nullable=False, server_default="{}"))
+    looked_up_at: datetime | None = _aware(default=None)  # the last lookup of an unknown outcome
     approved_by: str | None = Field(default=None, max_length=128)
     approved_at: datetime | None = _aware(default=None)
     created_at: datetime = _aware(default_factory=_now)
@@ -178,12 +183,16 @@ class Publication(SQLModel, table=True):
     """A post having gone out: to a platform (live) or to the outbox (dry)."""
 
     __tablename__ = "publication"
-    __table_args__ = (UniqueConstraint("post_id", "mode", name="uq_publication_post_mode"),)
+    __table_args__ = (UniqueConstraint("post_id", "mode", name="uq_publication_post_mode"),
+                      # one platform id settles at most one post of an account
+                      UniqueConstraint("mode", "platform", "account", "platform_id",
+                                       name="uq_publication_platform_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     post_id: str = Field(foreign_key="post.id", max_length=32, index=True)
     mode: PostMode = Field(sa_type=EnumText(PostMode, 8))
     platform: str = Field(max_length=32)
+    account: str | None = Field(default=None, max_length=64)  # the persona whose account it is
     platform_id: str | None = Field(default=None, max_length=256)
     url: str | None = Field(default=None, sa_type=Text)
     published_at: datetime = _aware(default_factory=_now)

@@ -115,13 +115,13 @@ def test_post_now_spends_the_account_s_hourly_budget(
 
 def test_a_retryable_failure_waits_and_the_daemon_retries_it_once(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
-    instance.server.script("POST", STATUSES, Reply(503, {"error": "down for maintenance"}))
+    instance.server.script("POST", STATUSES, Reply(429, {"error": "Too many requests"}))
     failed = run.cli("post", "ava-masto", "--now")
     assert failed.returncode == 1
     [post_id] = manual_posts(pg_url)
     [waiting] = posts(pg_url, [post_id])
     assert waiting.status == "approved" and waiting.attempts == 1
-    assert "retrying in" in (waiting.reason or "") and "503" in failed.stdout
+    assert "retrying in" in (waiting.reason or "") and "429" in failed.stdout
     engine = open_store(pg_url)
     with Session(engine) as session:
         assert session.get(PublishRetry, post_id) is not None
@@ -130,3 +130,13 @@ def test_a_retryable_failure_waits_and_the_daemon_retries_it_once(
     [done] = posts(pg_url, [post_id])
     assert (done.status, done.attempts) == ("published", 2)
     assert len(instance.statuses) == 1
+
+
+def test_a_5xx_to_the_create_is_looked_up_and_sent_again_only_under_the_same_key(
+        ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
+    instance.answer_next_status_with = Reply(503, {"error": "Service Unavailable"})  # made, then 503
+    first = run.cli("post", "ava-masto", "--now")
+    [post_id] = manual_posts(pg_url)
+    assert first.returncode == 0, first.stdout  # looked up at once: found, settled
+    assert posts(pg_url, [post_id])[0].status == "published" and len(instance.statuses) == 1
+    assert posts(pg_url, [post_id])[0].reason == "settled: found on the platform by lookup"

@@ -52,8 +52,9 @@ class PdsStandIn(PlatformStandIn):
     refresh: set[str] = field(default_factory=set)
 
     def routes(self) -> list[tuple[str, str, Handler]]:
+        # observed on @atproto/pds 0.5.35 without an AppView (tests/platforms/test_bluesky_real_pds.py)
         no_app_view: Handler = lambda rec, m: xrpc_error(  # noqa: E731
-            502, "UpstreamFailure", "no AppView is configured on this PDS")
+            400, "InvalidRequest", f"No service configured for {rec.path.rsplit('/', 1)[-1]}")
         return [
             ("POST", rf"{X}/com\.atproto\.server\.createSession", self._create_session),
             ("POST", rf"{X}/com\.atproto\.server\.refreshSession", self._refresh_session),
@@ -116,7 +117,10 @@ class PdsStandIn(PlatformStandIn):
             return xrpc_error(400, "InvalidRequest", "Input/repo must be the session's DID")
         uri = self.uri(body["collection"], body["rkey"])
         if uri in self.records:
-            return xrpc_error(400, "InvalidRequest", f"Record already exists: {uri}")
+            # The reference PDS (@atproto/pds, observed against a real one; see
+            # tests/platforms/test_bluesky_real_pds.py) answers a record key that exists with
+            # HTTP 500 InternalServerError, not a 4xx.
+            return xrpc_error(500, "InternalServerError", "Internal Server Error")
         for image in body["record"].get("embed", {}).get("images", []):
             if image["image"]["ref"]["$link"] not in self.blobs:
                 return xrpc_error(400, "InvalidRequest", "Could not find blob")

@@ -3,6 +3,16 @@
 Like Instagram, it fetches each container's ``image_url`` when the container is created, so a
 test sees the exact bytes the media host served. Containers go through ``statuses`` (one per
 status check, the last one sticks); errors come in Graph's ``{"error": {...}}`` shape.
+
+Behaviour of the real API reproduced here, and where it comes from (developers.facebook.com,
+Instagram Platform, "Content Publishing" and the IG Container / IG User Media references):
+- a container's ``status_code`` is IN_PROGRESS, FINISHED, PUBLISHED, ERROR or EXPIRED (a
+  container not published within 24 h expires);
+- ``media_publish`` is not idempotent, and a 5xx can come after the media was made
+  (``answer_next_publish_with``), or the answer can be lost (``lose_publish_answer``);
+- ``GET /{ig-user-id}/media`` lists media newest first with ``timestamp``
+  (``2026-12-01T08:00:00+0000``), paged by ``limit`` and the ``paging.cursors.after`` cursor;
+- ``content_publishing_limit`` answers ``quota_usage`` and ``config {quota_total, quota_duration}``.
 """
 
 from __future__ import annotations
@@ -10,7 +20,9 @@ from __future__ import annotations
 import re
 import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +63,8 @@ class GraphStandIn(PlatformStandIn):
     containers: dict[str, Container] = field(default_factory=dict)
     media: list[dict[str, str]] = field(default_factory=list)
     lose_publish_answer: bool = False  # publish, then drop the connection instead of answering
+    answer_next_publish_with: Reply | None = None  # publish, then answer this (a 5xx)
+    clock: Callable[[], datetime] = lambda: datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     _next: int = 1
 
     def routes(self) -> list[tuple[str, str, Handler]]:
@@ -118,7 +132,7 @@ class GraphStandIn(PlatformStandIn):
         media_id = str(18000000000000000 + len(self.media) + 1)
         media = {"id": media_id, "caption": container.form.get("caption", ""),
                  "permalink": f"https://www.instagram.com/p/C{media_id[-6:]}/",
-                 "timestamp": "2026-12-01T08:00:00+0000"}
+                 "timestamp": self.clock().strftime("%Y-%m-%dT%H:%M:%S%z")}
         self.media.insert(0, media)
         return media
 
@@ -126,11 +140,20 @@ class GraphStandIn(PlatformStandIn):
         creation = (rec.form or {}).get("creation_id", [""])[0]
         if creation not in self.containers:
             return graph_error(400, "The media is not ready for publishing, please wait", 9007, 2207027)
+        if self.containers[creation].published:
+            return graph_error(400, "The media has already been published", 9, 2207008)
         media = self.published_now(creation)
+        if self.answer_next_publish_with is not None:
+            reply, self.answer_next_publish_with = self.answer_next_publish_with, None
+            return reply
         return Reply(drop=True) if self.lose_publish_answer else Reply(200, {"id": media["id"]})
 
     def _recent(self, rec: Recorded, match: re.Match[str]) -> Reply:
-        return Reply(200, {"data": self.media})
+        limit = int(rec.query.get("limit", ["25"])[-1])
+        start = int(rec.query.get("after", ["0"])[-1])
+        page = self.media[start:start + limit]
+        paging = {"cursors": {"after": str(start + limit)}} if start + limit < len(self.media) else {}
+        return Reply(200, {"data": page, "paging": paging})
 
     def _me(self, rec: Recorded, match: re.Match[str]) -> Reply:
         return Reply(200, {"user_id": USER_ID, "username": USERNAME, "id": "9876543210"})

@@ -7,6 +7,17 @@ the JSON shape the document describes (``media_ids[]`` → ``media_ids``, ``"0"`
 booleans, files → their part names); anything else gets a 401 or a 422 with the problems, and is
 recorded in ``rejected``. ``Idempotency-Key`` works as on a real instance: the same key answers
 with the status it already made.
+
+Behaviour of real instances reproduced here, and where it comes from (docs.joinmastodon.org):
+- ``POST /api/v2/media`` answers 200 with a ``url`` when the file is processed at once, else
+  **202 with ``url: null``** (always for video/GIF, on busy instances); ``GET /api/v1/media/:id``
+  then answers **206** with ``url: null`` while processing and 200 when done (methods/media).
+  A status with an attachment still processing is refused with 422 "Cannot attach files that
+  have not finished processing. Try again in a moment!" (methods/statuses, observed).
+- ``Idempotency-Key`` is kept for an hour (methods/statuses, "Idempotency-Key").
+- Statuses take ``language`` (ISO 639-1) and show it back.
+- ``GET /api/v1/accounts/:id/statuses``: newest first, ``limit`` (≤ 40) and ``max_id`` paging.
+- A create may be made and then answered 5xx by a proxy (``answer_next_status_with``).
 """
 
 from __future__ import annotations
@@ -14,7 +25,9 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.platforms.openapi import SPECS, Spec
@@ -51,11 +64,16 @@ class MastodonStandIn(PlatformStandIn):
     media: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → attachment + "bytes"
     keys: dict[str, str] = field(default_factory=dict)  # idempotency key → status id
     lose_answer_to_next_status: bool = False  # make the status, then drop the connection
+    answer_next_status_with: Reply | None = None  # make the status, then answer this (a 5xx)
+    processing_checks: int = 0  # how many looks at a new upload answer 206 before it is done
+    created: dict[str, str] = field(default_factory=dict)  # status id -> created_at
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(113_500_000_000_000_001))
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [(method, pattern, self._checked(handler)) for method, pattern, handler in [
             ("POST", r"/api/v2/media", self._media),
+            ("GET", r"/api/v1/media/(?P<id>[^/]+)", self._media_status),
             ("POST", r"/api/v1/statuses", self._post),
             ("DELETE", r"/api/v1/statuses/(?P<id>[^/]+)", self._delete),
             ("GET", r"/api/v1/accounts/verify_credentials", self._me),
@@ -98,8 +116,21 @@ class MastodonStandIn(PlatformStandIn):
                       "preview_url": f"{self.url}/system/{media_id}/small.jpg", "remote_url": None,
                       "meta": {"original": {"width": 64, "height": 80, "size": "64x80", "aspect": 0.8}},
                       "description": body.get("description"), "blurhash": "UKFY5N~q4nNG"}
-        self.media[media_id] = attachment | {"bytes": data, "mime_type": kind}
+        self.media[media_id] = attachment | {"bytes": data, "mime_type": kind,
+                                             "pending": self.processing_checks}
+        if self.processing_checks:
+            return Reply(202, attachment | {"url": None})  # accepted, still processing
         return Reply(200, attachment)
+
+    def _media_status(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
+        media = self.media.get(match["id"])
+        if media is None:
+            return error(404, "Record not found")
+        shown = {k: v for k, v in media.items() if k not in ("bytes", "mime_type", "pending")}
+        if media["pending"] > 0:
+            media["pending"] -= 1
+            return Reply(206, shown | {"url": None})
+        return Reply(200, shown)
 
     def _post(self, rec: Recorded, match: re.Match[str], body: dict[str, Any]) -> Reply:
         key = rec.headers.get("idempotency-key")
@@ -110,14 +141,21 @@ class MastodonStandIn(PlatformStandIn):
             return error(422, f"Validation failed: Text character limit of {self.max_characters} exceeded")
         if any(m not in self.media for m in media_ids):
             return error(422, "Validation failed: media not found")
+        if any(self.media[m]["pending"] > 0 for m in media_ids):
+            return error(422, "Cannot attach files that have not finished processing. Try again in a moment!")
         status_id = str(next(self._ids))
         self.statuses[status_id] = {"id": status_id, "text": text, "visibility": body.get("visibility"),
-                                    "media_ids": media_ids, "idempotency_key": key}
+                                    "media_ids": media_ids, "idempotency_key": key,
+                                    "language": body.get("language")}
+        self.created[status_id] = self.clock().strftime("%Y-%m-%dT%H:%M:%S.000Z")
         if key:
             self.keys[key] = status_id
         if self.lose_answer_to_next_status:
             self.lose_answer_to_next_status = False
             return Reply(drop=True)
+        if self.answer_next_status_with is not None:
+            reply, self.answer_next_status_with = self.answer_next_status_with, None
+            return reply
         return Reply(200, self._public(self.statuses[status_id]))
 
     def _delete(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
@@ -130,10 +168,11 @@ class MastodonStandIn(PlatformStandIn):
         return Reply(200, self.account | {"source": {"privacy": "public", "sensitive": False, "note": ""}})
 
     def _timeline(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
-        limit = int(rec.query.get("limit", ["20"])[-1])
-        mine = match["id"] == self.account["id"]
-        newest = sorted(self.statuses, reverse=True)[:limit] if mine else []
-        return Reply(200, [self._public(self.statuses[i]) for i in newest])
+        limit = min(int(rec.query.get("limit", ["20"])[-1]), 40)
+        max_id = rec.query.get("max_id", [None])[-1]
+        mine = sorted(self.statuses, key=int, reverse=True) if match["id"] == self.account["id"] else []
+        older = [i for i in mine if max_id is None or int(i) < int(max_id)]
+        return Reply(200, [self._public(self.statuses[i]) for i in older[:limit]])
 
     def _instance_v2(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:
         if not self.has_v2_instance:
@@ -157,9 +196,10 @@ class MastodonStandIn(PlatformStandIn):
         attachments = [{k: v for k, v in self.media[m].items() if k not in ("bytes", "mime_type")}
                        for m in status["media_ids"]]
         return {"id": status_id, "uri": f"{self.url}/users/ava/statuses/{status_id}",
-                "url": f"{self.url}/@ava/{status_id}", "created_at": CREATED_AT,
+                "url": f"{self.url}/@ava/{status_id}", "created_at": self.created.get(status_id, CREATED_AT),
                 "content": rendered(status["text"], self.url), "visibility": status["visibility"],
-                "sensitive": False, "spoiler_text": "", "language": "en", "account": self.account,
+                "sensitive": False, "spoiler_text": "", "language": status.get("language"),
+                "account": self.account,
                 "media_attachments": attachments, "mentions": [], "tags": [], "emojis": [],
                 "reblogs_count": 0, "favourites_count": 0, "replies_count": 0, "reblog": None,
                 "in_reply_to_id": None, "in_reply_to_account_id": None, "application": None}

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from tests.platforms.bluesky_standin import DID, HANDLE, PASSWORD, PdsStandIn, X
 from tests.platforms.standin import Reply, StandIn
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+CLAIMED = NOW - timedelta(seconds=40)  # first claimed (the record key's time)
+SENT = NOW + timedelta(seconds=2, milliseconds=345)  # the moment the record is created
 
 
 @dataclass
@@ -35,10 +37,10 @@ class Setup:
         return BlueskyPlatform(AccountContext(
             persona="ava", platform="bluesky", handle=f"@{HANDLE}", credentials="env:AVA_BSKY",
             root=self.workspace, state_dir=self.workspace / ".influencer",
-            base_url=base_url or self.pds.url, timeout=5.0))
+            base_url=base_url or self.pds.url, timeout=5.0), clock=lambda: SENT)
 
     def post(self, post_id: str = "p1", sizes: tuple[tuple[int, int], ...] = ((800, 1000),),
-             body: str = "Layering season is my favourite season.") -> LabeledPost:
+             body: str = "Layering season is my favourite season.", claimed: bool = True) -> LabeledPost:
         images = []
         for n, size in enumerate(sizes, 1):
             path = self.workspace / "rendered" / f"{post_id}-{n}.jpg"
@@ -48,7 +50,8 @@ class Setup:
                                        f"A rust knit sweater, look {n}.", SOURCE))
         draft = Draft(post_id=post_id, persona="ava", schedule="ava-autumn", platform="bluesky",
                       slot_at=NOW, publish_at=NOW, body=body, hashtags=["#NorthlightTwin", "#knitwear"],
-                      images=images, writer="offline")
+                      images=images, writer="offline",
+                      platform_key=BlueskyPlatform.claim_key(post_id, CLAIMED) if claimed else None)
         return label(draft, load_workspace(self.workspace).personas["ava"], BUILTIN_SPECS["bluesky"])
 
 
@@ -68,10 +71,12 @@ def test_publishes_the_labelled_post_with_its_images_and_never_asks_the_appview(
     assert all(SOURCE.encode() in u.body and u.headers["content-type"] == "image/jpeg" for u in uploads)
     (create,) = bsky.pds.calls("com.atproto.repo.createRecord")
     sent = create.json
-    rkey = record_key(post)
+    rkey = post.platform_key
     assert (sent["repo"], sent["collection"], sent["rkey"]) == (DID, "app.bsky.feed.post", rkey)
     record = sent["record"]
     assert record["text"] == post.text and record["text"].startswith("AI-generated\n\n")
+    assert record["createdAt"] == "2026-12-01T08:00:02.345Z"  # the moment of sending
+    assert record["langs"] == ["en"]
     images = record["embed"]["images"]
     assert [i["alt"] for i in images] == ["AI-generated: A rust knit sweater, look 1.",
                                          "AI-generated: A rust knit sweater, look 2."]
@@ -125,11 +130,20 @@ def test_facets_are_utf8_byte_ranges(text: str) -> None:
         assert kind.get("tag") == span[1:] or kind.get("uri") == span
 
 
-def test_the_record_key_is_a_tid_derived_from_the_post(bsky: Setup) -> None:
-    first, again, other = bsky.post("p1"), bsky.post("p1"), bsky.post("p2")
-    assert TID_RE.match(record_key(first))
-    assert record_key(first) == record_key(again) != record_key(other)
-    assert record_key(first)[:7] == record_key(other)[:7]  # both sort at the scheduled time
+def test_the_record_key_is_a_tid_of_the_first_claim_kept_for_every_attempt(bsky: Setup) -> None:
+    key = BlueskyPlatform.claim_key("p1", CLAIMED)
+    assert key is not None and TID_RE.match(key)
+    assert BlueskyPlatform.claim_key("p1", CLAIMED) == key != BlueskyPlatform.claim_key("p2", CLAIMED)
+    assert key[:7] == record_key("p2", CLAIMED)[:7]  # both sort at the time they were claimed
+    later = record_key("p1", CLAIMED + timedelta(hours=1))
+    assert later > key  # TIDs sort by time
+    post = bsky.post("p1")
+    assert post.platform_key == key
+    assert BlueskyPlatform.build_request(post)["rkey"] == key
+    unclaimed = bsky.post("p1", claimed=False)
+    assert BlueskyPlatform.build_request(unclaimed)["rkey"] == "<rkey>"  # as the preview shows it
+    with pytest.raises(PermanentError, match="has no record key"):
+        bsky.adapter().publish(unclaimed)
 
 
 def test_delete_removes_the_record(bsky: Setup) -> None:
@@ -137,7 +151,7 @@ def test_delete_removes_the_record(bsky: Setup) -> None:
     published = adapter.publish(bsky.post())
     adapter.delete(published)
     (call,) = bsky.pds.calls("com.atproto.repo.deleteRecord")
-    assert call.json == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": record_key(bsky.post())}
+    assert call.json == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": bsky.post().platform_key}
     assert bsky.pds.records == {}
 
 
@@ -146,14 +160,24 @@ def test_a_lost_answer_is_unknown_and_settled_by_the_record_key(bsky: Setup) -> 
     bsky.pds.server.script("POST", rf"{X}/com\.atproto\.repo\.createRecord", Reply(drop=True))
     with pytest.raises(UnknownOutcome, match="create the post record: sent, but no answer"):
         adapter.publish(post)
-    assert adapter.find_published(post) is None  # dropped before it was stored
+    absent = adapter.find_published(post, CLAIMED)  # dropped before it was stored
+    assert absent.matches == [] and absent.proven_absent
 
     bsky.pds.lose_create_answer = True  # stored, then the answer is lost
     with pytest.raises(UnknownOutcome):
         adapter.publish(post)
-    found = adapter.find_published(post)
-    assert found is not None and found.platform_id == f"at://{DID}/app.bsky.feed.post/{record_key(post)}"
+    found = adapter.find_published(post, CLAIMED)
+    assert [m.platform_id for m in found.matches] == [f"at://{DID}/app.bsky.feed.post/{post.platform_key}"]
     assert len(bsky.pds.records) == 1
+
+
+def test_sending_a_record_again_is_refused_by_the_pds_and_is_an_unknown_outcome(bsky: Setup) -> None:
+    adapter, post = bsky.adapter(), bsky.post()
+    adapter.publish(post)
+    with pytest.raises(UnknownOutcome, match=r"create the post record: .*500"):
+        adapter.publish(post)  # the same record key: the PDS refuses a second record (HTTP 500)
+    assert len(bsky.pds.records) == 1
+    assert len(adapter.find_published(post, CLAIMED).matches) == 1
 
 
 def test_a_lost_answer_to_an_upload_is_retryable(bsky: Setup) -> None:
@@ -170,7 +194,7 @@ def test_a_lost_answer_to_an_upload_is_retryable(bsky: Setup) -> None:
     ("com.atproto.repo.uploadBlob", xrpc_error(500, "InternalServerError", "Internal Server Error"),
      RetryableError, "500 InternalServerError"),
     ("com.atproto.repo.createRecord", xrpc_error(503, "NotEnoughResources", "try later"),
-     RetryableError, "503 NotEnoughResources"),
+     UnknownOutcome, "503 NotEnoughResources"),  # a write answered 5xx may have been made
     ("com.atproto.repo.createRecord",
      xrpc_error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be "
                 "longer than 300 graphemes"), PermanentError, "must not be longer than 300 graphemes"),

@@ -14,7 +14,7 @@ from PIL import Image
 
 from influencer.config import BUILTIN_SPECS, load_workspace
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
-from influencer.errors import PermanentError, RetryableError, UnknownOutcome
+from influencer.errors import HeldBack, PermanentError, RetryableError, UnknownOutcome
 from influencer.platforms.base import AccountContext, Published
 from influencer.platforms.instagram import InstagramPlatform, QuotaExhausted
 from influencer.platforms.media_host import FolderHost
@@ -106,9 +106,10 @@ def test_a_carousel_flags_the_carousel_container_and_alt_texts_each_child(ig: Se
 
 def test_a_spent_quota_holds_the_post_before_anything_is_sent(ig: Setup) -> None:
     ig.graph.quota_usage = 50
-    with pytest.raises(QuotaExhausted, match=r"held: daily publishing quota used \(50 of 50 posts in 24 h\)"):
+    with pytest.raises(QuotaExhausted, match=r"publishing quota used \(50 of 50 posts in 24 h\)") as held:
         ig.adapter().publish(ig.post())
-    assert ig.forms(rf"{V}/\w+/media") == [] and isinstance(QuotaExhausted(1, 1, 1), PermanentError)
+    assert ig.forms(rf"{V}/\w+/media") == []
+    assert isinstance(held.value, HeldBack) and held.value.retry_after == 3600
 
 
 @pytest.mark.parametrize(("state", "reason"), [
@@ -140,7 +141,7 @@ def test_polling_is_bounded_and_a_slow_container_is_retryable(ig: Setup) -> None
     (graph_error(400, "Error validating access token: Session has expired", 190, 463),
      PermanentError, "Session has expired"),
     (graph_error(400, "Application request limit reached", 9, 2207042), QuotaExhausted,
-     "held: daily publishing quota used"),
+     "publishing quota used"),
     (graph_error(400, "The aspect ratio is not supported.", 36003, 2207009, kind="OAuthException"),
      PermanentError, r"aspect ratio is not supported. \(HTTP 400, code 36003, subcode 2207009\)"),
 ])
@@ -159,11 +160,29 @@ def test_an_unreachable_api_is_retryable(ig: Setup) -> None:
         ig.adapter(base_url=f"http://127.0.0.1:{closed_port()}").publish(ig.post())
 
 
-def test_a_lost_answer_to_publish_is_settled_by_the_container_status(ig: Setup) -> None:
+def test_a_publish_never_received_is_proven_absent_later_and_sent_with_the_same_container(
+        ig: Setup) -> None:
+    adapter, post = ig.adapter(), ig.post()
     ig.graph.server.script("POST", rf"{V}/\w+/media_publish", Reply(drop=True))
-    with pytest.raises(RetryableError, match="is not published"):
-        ig.adapter().publish(ig.post())
-    assert ig.graph.media == []
+    with pytest.raises(UnknownOutcome, match="status FINISHED; looked up before publishing again"):
+        adapter.publish(post)
+    assert ig.graph.media == [] and adapter.progress["creation_id"] in ig.graph.containers
+    soon = adapter.find_published(post, NOW)
+    assert soon.matches == [] and not soon.proven_absent  # FINISHED right after the call proves nothing
+    ig.clock[0] = NOW + timedelta(minutes=3)
+    assert adapter.find_published(post, NOW).proven_absent  # still FINISHED minutes later: not published
+    made = len(ig.forms(rf"{V}/\w+/media"))
+    published = adapter.publish(post)  # the same container, no new one
+    assert len(ig.forms(rf"{V}/\w+/media")) == made and len(ig.graph.media) == 1
+    assert published.platform_id == ig.graph.media[0]["id"]
+
+
+def test_a_5xx_after_the_media_was_made_is_settled_by_the_container_not_sent_twice(ig: Setup) -> None:
+    ig.graph.answer_next_publish_with = graph_error(500, "An unexpected error has occurred", 2,
+                                                    is_transient=True)
+    published = ig.adapter().publish(ig.post())
+    assert published.platform_id == ig.graph.media[0]["id"] and len(ig.graph.media) == 1
+    assert len(ig.graph.publish_requests()) == 1
 
 
 def test_a_publish_that_went_out_before_the_answer_was_lost_is_found(ig: Setup) -> None:
@@ -177,17 +196,18 @@ def test_a_lost_answer_that_cannot_be_settled_is_an_unknown_outcome(ig: Setup) -
     ig.graph.statuses = ["FINISHED"]
     ig.graph.server.script("POST", rf"{V}/\w+/media_publish", Reply(drop=True))
     ig.graph.server.script("GET", rf"{V}/\d+", Reply(200, {"status_code": "FINISHED"}), Reply(drop=True))
-    with pytest.raises(UnknownOutcome, match="check the account before publishing again"):
+    with pytest.raises(UnknownOutcome, match="looked up before publishing again"):
         ig.adapter().publish(ig.post())
     assert len(ig.graph.publish_requests()) == 1
 
 
-def test_find_published_matches_the_exact_caption(ig: Setup) -> None:
+def test_find_published_matches_the_exact_caption_since_the_claim(ig: Setup) -> None:
     adapter, post = ig.adapter(), ig.post()
-    assert adapter.find_published(post) is None
+    assert adapter.find_published(post, NOW).matches == []
     published = adapter.publish(post)
-    found = adapter.find_published(post)
-    assert found is not None and found.platform_id == published.platform_id
+    found = adapter.find_published(post, NOW).matches
+    assert [f.platform_id for f in found] == [published.platform_id]
+    assert adapter.find_published(post, NOW + timedelta(minutes=5)).matches == []  # made before
 
 
 def test_delete_is_refused_because_the_graph_api_cannot(ig: Setup) -> None:

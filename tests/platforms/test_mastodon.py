@@ -21,6 +21,7 @@ from tests.platforms.mastodon_standin import TOKEN, MastodonStandIn, as_json, re
 from tests.platforms.standin import Reply, StandIn
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CLAIMED = NOW - timedelta(minutes=1)
 POST_STATUS = ("POST", r"/api/v1/statuses")
 
 
@@ -57,7 +58,7 @@ def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
     assert sent.headers["idempotency-key"] == post.post_id
     (status_id, status), = instance.statuses.items()
     assert status["text"] == post.text and post.text.startswith("AI-generated #ad")
-    assert status["visibility"] == "public"
+    assert status["visibility"] == "public" and status["language"] == "en"
     uploaded = [instance.media[m] for m in status["media_ids"]]
     assert [m["bytes"] for m in uploaded] == [i.path.read_bytes() for i in post.images]
     assert all(SOURCE.encode() in m["bytes"] and m["mime_type"] == "image/jpeg" for m in uploaded)
@@ -67,8 +68,32 @@ def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
     assert as_json(sent.form or {}) == request["status"] | {"media_ids": status["media_ids"],
                                                             "sensitive": False}
     assert published == Published("mastodon", post.post_id, status_id, f"{instance.url}/@ava/{status_id}",
-                                  "live", datetime(2026, 12, 1, 9, 0, 3, tzinfo=UTC),
+                                  "live", instance.clock().replace(microsecond=0),
                                   {"media_ids": status["media_ids"]})
+
+
+def test_an_upload_still_processing_is_waited_for_before_the_status(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
+    instance.processing_checks = 2  # 202 on upload, then 206, 206, 200
+    sleeps: list[float] = []
+    platform = adapter(tmp_path, monkeypatch, instance.url)
+    platform._sleep = sleeps.append
+    platform.publish(post)
+    looks = instance.server.matching("GET", r"/api/v1/media/\d+")
+    assert len(looks) == 6 and sleeps == [1.0] * 6  # three looks per image, a pause before each
+    assert len(instance.statuses) == 1 and instance.rejected == []
+
+
+def test_an_upload_that_never_finishes_stops_before_any_status(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
+    instance.processing_checks = 1000
+    platform = adapter(tmp_path, monkeypatch, instance.url)
+    platform._sleep = lambda seconds: None
+    with pytest.raises(RetryableError, match="still processing after 30 checks; no status was created"):
+        platform.publish(post)
+    assert instance.server.matching(*POST_STATUS) == []
 
 
 def test_delete_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
@@ -120,7 +145,7 @@ def test_a_rate_limit_is_retryable_after_the_reset_and_is_not_waited_out(
 
 
 @pytest.mark.parametrize(("reply", "kind", "message"), [
-    (Reply(503, {"error": "Service Unavailable"}), RetryableError, "HTTP 503: Service Unavailable"),
+    (Reply(503, {"error": "Service Unavailable"}), UnknownOutcome, "HTTP 503: Service Unavailable"),
     (Reply(401, {"error": "The access token is invalid"}), PermanentError,
      "HTTP 401: The access token is invalid"),
     (Reply(403, {"error": "This action is not allowed"}), PermanentError,
@@ -152,11 +177,43 @@ def test_a_dropped_answer_is_an_unknown_outcome_settled_by_lookup_and_never_doub
     with pytest.raises(UnknownOutcome, match="Mastodon post status: sent, but no answer"):
         platform.publish(post)
     (status_id, _), = instance.statuses.items()
-    found = platform.find_published(post)
-    assert found is not None and (found.platform_id, found.post_id) == (status_id, post.post_id)
+    found = platform.find_published(post, CLAIMED).matches
+    assert [(f.platform_id, f.post_id) for f in found] == [(status_id, post.post_id)]
     assert len(instance.server.matching(*POST_STATUS)) == 1  # settled by looking, not by sending
     assert platform.publish(post).platform_id == status_id  # and the key makes a resend harmless
     assert len(instance.statuses) == 1 and instance.rejected == []
+
+
+def test_a_5xx_after_the_status_was_made_is_unknown_and_the_key_keeps_a_resend_harmless(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
+    platform = adapter(tmp_path, monkeypatch, instance.url)
+    instance.answer_next_status_with = Reply(502, {"error": "Bad Gateway"})
+    with pytest.raises(UnknownOutcome, match="HTTP 502"):
+        platform.publish(post)
+    assert platform.resend_safe_for == timedelta(minutes=55)
+    assert platform.publish(post).platform_id == next(iter(instance.statuses))
+    assert len(instance.statuses) == 1
+
+
+def test_a_lookup_pages_back_to_the_claim_and_ignores_older_and_other_posts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
+        post: LabeledPost) -> None:
+    platform = adapter(tmp_path, monkeypatch, instance.url)
+    instance.clock = lambda: CLAIMED - timedelta(days=1)
+    platform.publish(post)  # yesterday's status with the same text: not this post
+    instance.keys.clear()
+    instance.clock = lambda: CLAIMED + timedelta(seconds=3)
+    ours = platform.publish(post).platform_id
+    for n in range(90):  # then 90 others: the match is on the third page
+        other = str(200_000_000_000_000_000 + n)
+        instance.statuses[other] = {"id": other, "text": f"other {n}", "visibility": "public",
+                                    "media_ids": [], "idempotency_key": None, "language": "en"}
+        instance.created[other] = "2026-12-01T09:00:30.000Z"
+    found = platform.find_published(post, CLAIMED).matches
+    assert [f.platform_id for f in found] == [ours]
+    pages = instance.server.matching("GET", r"/api/v1/accounts/\d+/statuses")
+    assert len(pages) == 3 and pages[1].query["max_id"] == [str(200_000_000_000_000_000 + 50)]
 
 
 def test_a_status_that_never_arrived_is_not_found(
@@ -166,7 +223,7 @@ def test_a_status_that_never_arrived_is_not_found(
     instance.server.script(*POST_STATUS, Reply(drop=True))
     with pytest.raises(UnknownOutcome):
         platform.publish(post)
-    assert platform.find_published(post) is None
+    assert platform.find_published(post, CLAIMED).matches == []
 
 
 def test_a_read_timeout_is_an_unknown_outcome(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from tests.platforms.standin import Reply, StandIn
 from tests.platforms.x_standin import CREDENTIALS, USER, XStandIn
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CLAIMED = NOW - timedelta(minutes=1)  # the post's first claim
 POST_TWEET = ("POST", r"/2/tweets")
 
 
@@ -90,7 +91,7 @@ def test_a_rate_limit_is_retryable_after_the_reset_and_is_not_waited_out(
 
 @pytest.mark.parametrize(("reply", "kind", "message"), [
     (Reply(503, {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank",
-                 "status": 503}), RetryableError, "HTTP 503: Service Unavailable"),
+                 "status": 503}), UnknownOutcome, "HTTP 503: Service Unavailable; it may have been made"),
     (Reply(401, {"title": "Unauthorized", "detail": "Unauthorized", "type": "about:blank", "status": 401}),
      PermanentError, "HTTP 401: Unauthorized"),
     (Reply(403, {"title": "Forbidden", "type": "about:blank", "status": 403,
@@ -146,12 +147,54 @@ def test_a_dropped_connection_after_sending_is_an_unknown_outcome_settled_by_loo
     with pytest.raises(UnknownOutcome, match="X create post: sent, but no answer"):
         platform.publish(post)
     (post_id, _), = x.posts.items()
-    found = platform.find_published(post)
-    assert found is not None and found.platform_id == post_id and found.post_id == post.post_id
+    found = platform.find_published(post, CLAIMED).matches
+    assert [(f.platform_id, f.post_id) for f in found] == [(post_id, post.post_id)]
     assert len(x.server.matching(*POST_TWEET)) == 1  # settled by looking, not by sending again
     timeline = x.server.matching("GET", rf"/2/users/{USER['id']}/tweets")[0]
-    assert timeline.query == {"max_results": ["100"], "exclude": ["replies,retweets"]}
+    assert timeline.query == {"max_results": ["100"], "exclude": ["replies,retweets"],
+                              "start_time": ["2026-12-01T08:59:00Z"],
+                              "post.fields": ["created_at,attachments"]}
     assert x.rejected == []
+
+
+def test_a_5xx_after_the_post_was_made_is_unknown_and_never_sent_twice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn, post: LabeledPost) -> None:
+    platform = adapter(tmp_path, monkeypatch, x.url)
+    x.answer_next_create_with = Reply(503, {"title": "Service Unavailable", "status": 503,
+                                            "detail": "Service Unavailable", "type": "about:blank"})
+    with pytest.raises(UnknownOutcome, match="HTTP 503"):
+        platform.publish(post)
+    assert len(platform.find_published(post, CLAIMED).matches) == 1
+    with pytest.raises(UnknownOutcome, match="duplicate"):  # sent again anyway: X refuses it (403)
+        platform.publish(post)
+    assert len(x.posts) == 1
+
+
+def test_a_lookup_ignores_older_posts_with_the_same_text_and_other_media_counts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn, post: LabeledPost) -> None:
+    platform = adapter(tmp_path, monkeypatch, x.url)
+    x.clock = lambda: CLAIMED - timedelta(days=2)  # the same caption two days ago
+    x.posts["1699"] = {"text": post.text, "rendered": post.text, "media": {"media_ids": ["m1", "m2"]}}
+    x.created["1699"] = CLAIMED - timedelta(days=2)
+    assert platform.find_published(post, CLAIMED).matches == []
+    x.clock = lambda: CLAIMED + timedelta(seconds=5)
+    x.posts["1700"] = {"text": post.text, "rendered": post.text, "media": {"media_ids": ["m3"]}}
+    x.created["1700"] = CLAIMED + timedelta(seconds=5)  # since the claim, but one image, not two
+    assert platform.find_published(post, CLAIMED).matches == []
+
+
+def test_a_lookup_reads_every_page_back_to_the_claim(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, x: XStandIn, post: LabeledPost) -> None:
+    platform = adapter(tmp_path, monkeypatch, x.url)
+    x.clock = lambda: CLAIMED + timedelta(seconds=1)
+    platform.publish(post)
+    for n in range(250):  # then 250 other posts: the one we look for is on the third page
+        x.posts[f"18{n:05d}"] = {"text": f"other {n}", "rendered": f"other {n}"}
+        x.created[f"18{n:05d}"] = CLAIMED + timedelta(minutes=1)
+    found = platform.find_published(post, CLAIMED).matches
+    assert len(found) == 1
+    pages = x.server.matching("GET", rf"/2/users/{USER['id']}/tweets")
+    assert [p.query.get("pagination_token") for p in pages] == [None, ["100"], ["200"]]
 
 
 def test_a_post_that_never_arrived_is_not_found(
@@ -160,7 +203,8 @@ def test_a_post_that_never_arrived_is_not_found(
     x.server.script(*POST_TWEET, Reply(drop=True))
     with pytest.raises(UnknownOutcome):
         platform.publish(post)
-    assert platform.find_published(post) is None
+    found = platform.find_published(post, CLAIMED)
+    assert found.matches == [] and not found.proven_absent  # X cannot prove absence
 
 
 def test_a_read_timeout_is_an_unknown_outcome(

@@ -5,6 +5,16 @@ Answers follow X's documented shapes. Every request must carry a valid OAuth 1.0
 body and query must conform to the official ``x-api-v2-openapi.json``; anything else gets X's
 401 or 400 with the problems, and is recorded in ``rejected``. Created posts keep X's rendering:
 links become t.co links and ``&<>`` are escaped.
+
+Behaviour of the real API reproduced here, and where it comes from:
+- ``POST /2/tweets`` with the text of a post the account already has answers 403 Forbidden,
+  detail "You are not allowed to create a Tweet with duplicate content." (observed; reported
+  on the X developer forum, devcommunity.x.com, "duplicate content" 403 on POST /2/tweets).
+- A create is not idempotent: a gateway may answer 5xx, or drop the connection, after the post
+  was made (``answer_next_create_with``, ``lose_answer_to_next_post``).
+- ``GET /2/users/:id/tweets``: newest first, ``start_time`` (ISO 8601, inclusive), ``max_results``
+  (5–100), ``pagination_token`` / ``meta.next_token``, ``post.fields=created_at,attachments``
+  adding ``created_at`` and ``attachments.media_keys`` (docs.x.com, "User Posts timeline").
 """
 
 from __future__ import annotations
@@ -12,7 +22,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import unquote
@@ -44,6 +56,9 @@ class XStandIn(PlatformStandIn):
     media: dict[str, bytes] = field(default_factory=dict)
     alt_texts: dict[str, str] = field(default_factory=dict)
     lose_answer_to_next_post: bool = False  # create the post, then drop the connection
+    answer_next_create_with: Reply | None = None  # create the post, then answer this (a 5xx)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when a post is made
+    created: dict[str, datetime] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_000_000_001))
 
     def routes(self) -> list[tuple[str, str, Handler]]:
@@ -96,11 +111,18 @@ class XStandIn(PlatformStandIn):
         if unknown:
             return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
                            [{"message": f"Your media IDs are invalid: {unknown}"}])
+        if any(p["text"] == body.get("text") for p in self.posts.values()):
+            return Reply(403, {"detail": "You are not allowed to create a Tweet with duplicate content.",
+                               "type": "about:blank", "title": "Forbidden", "status": 403})
         post_id = str(next(self._ids))
         self.posts[post_id] = {**body, "rendered": rendered(body.get("text", ""))}
+        self.created[post_id] = self.clock()
         if self.lose_answer_to_next_post:
             self.lose_answer_to_next_post = False
             return Reply(drop=True)
+        if self.answer_next_create_with is not None:
+            reply, self.answer_next_create_with = self.answer_next_create_with, None
+            return reply
         return Reply(201, {"data": {"id": post_id, "text": self.posts[post_id]["rendered"],
                                     "edit_history_tweet_ids": [post_id]}})
 
@@ -112,13 +134,31 @@ class XStandIn(PlatformStandIn):
         return Reply(200, {"data": USER})
 
     def _timeline(self, rec: Recorded, match: re.Match[str]) -> Reply:
-        limit = int(rec.query.get("max_results", ["10"])[-1])
-        newest = sorted(self.posts, reverse=True)[:limit] if match["id"] == USER["id"] else []
-        data = [{"id": i, "text": self.posts[i]["rendered"], "edit_history_tweet_ids": [i]} for i in newest]
+        query = {k: v[-1] for k, v in rec.query.items()}
+        limit, offset = int(query.get("max_results", "10")), int(query.get("pagination_token", "0"))
+        start = query.get("start_time")
+        since = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
+        mine = sorted(self.posts, reverse=True) if match["id"] == USER["id"] else []
+        mine = [i for i in mine if since is None or self.created[i] >= since]
+        page = mine[offset:offset + limit]
+        fields = set(query.get("post.fields", "").split(","))  # "tweet.fields" before v2.16x
+        data = [self._shown(i, fields) for i in page]
         meta: dict[str, Any] = {"result_count": len(data)}
         if data:
             meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        if offset + limit < len(mine):
+            meta["next_token"] = str(offset + limit)
         return Reply(200, {"data": data, "meta": meta} if data else {"meta": meta})
+
+    def _shown(self, post_id: str, fields: set[str]) -> dict[str, Any]:
+        shown: dict[str, Any] = {"id": post_id, "text": self.posts[post_id]["rendered"],
+                                 "edit_history_tweet_ids": [post_id]}
+        if "created_at" in fields:
+            shown["created_at"] = self.created[post_id].strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        media = (self.posts[post_id].get("media") or {}).get("media_ids") or []
+        if "attachments" in fields and media:
+            shown["attachments"] = {"media_keys": [f"3_{m}" for m in media]}
+        return shown
 
 
 def rendered(text: str) -> str:
