@@ -101,6 +101,7 @@ class DaemonSettings(Strict):
     account_concurrency: int = Field(default=2, ge=1, le=64)  # publishes in flight per account
     account_per_hour: int | None = Field(default=None, ge=1)  # publishes per account per hour
     shutdown_timeout: float = Field(default=60, ge=0)  # wait for in-flight publishes on SIGTERM
+    outage_backoff_cap: float = Field(default=60, gt=0)  # longest wait between tries of a lost database
     settle_every: float = Field(default=300, gt=0)  # an unconfirmed post is looked up this often…
     settle_within: float = Field(default=86_400, gt=0)  # …until this long after its first claim;
     # then a person is alerted, with the candidates the lookups found

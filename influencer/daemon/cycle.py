@@ -20,7 +20,7 @@ from influencer.daemon.metrics import Metrics
 from influencer.flow import Context, Limits, Post, PostStatus
 from influencer.flow.alerts import Alerter, approval_alerts, post_alert, rights_alerts
 from influencer.flow.approve import settle_unapproved
-from influencer.flow.claim import accounts_due, claim, expired_leases
+from influencer.flow.claim import accounts_due, claim, expired_leases, release
 from influencer.flow.context import log, step
 from influencer.flow.draft import draft_posts
 from influencer.flow.due import drafts_due, rehearse_due
@@ -125,13 +125,29 @@ class Daemon:
         for persona, platform in accounts:
             if self.stopping.is_set() or started >= free:
                 break
-            for post in claim(self.ctx, persona, platform, free - started, self.limits).posts:
+            claimed = claim(self.ctx, persona, platform, free - started, self.limits,
+                            stopping=self.stopping.is_set).posts
+            for post in claimed:
                 step(post, "claimed", f"lease until {post.lease_until:%H:%M:%S}")
-                with self._done:
-                    self._in_flight += 1
-                self._pool.submit(self._send, post)
-                started += 1
+                if self._hand_over(post):
+                    started += 1
         return started > 0
+
+    def _hand_over(self, post: Post) -> bool:
+        """Give a claimed post to a sender thread; a pool already shut down (the daemon is
+        stopping) gets it released, never left claimed until its lease ends."""
+        with self._done:
+            self._in_flight += 1
+        try:
+            self._pool.submit(self._send, post)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            with self._done:
+                self._in_flight -= 1
+                self._done.notify_all()
+            release(self.ctx, post, "released: the daemon stopped before sending it")
+            step(post, "released", "the daemon stopped before sending it", logging.WARNING)
+            return False
+        return True
 
     def _send(self, post: Post) -> None:
         try:

@@ -38,5 +38,7 @@ def configure(fmt: str = "text", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for chatty in ("apscheduler", "alembic"):  # their routine lines are ours to log, or noise
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its routine lines are noise here
+    # APScheduler warns at every skipped interval run ("maximum number of running instances
+    # reached") while a job waits on a slow database: the outage is logged once, by the runner
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -36,6 +36,7 @@ from typing import Any
 from influencer.clock import Clock, parse_now
 from influencer.daemon.cycle import Daemon
 from influencer.flow import Window
+from influencer.flow.context import database_unavailable
 from influencer.flow.plan import plan_window
 from influencer.flow.settle import abandon_claims
 from influencer.flow.status import beat
@@ -76,6 +77,7 @@ class DaemonRunner:
         self.reload_requested = False
         self.config_errors: list[str] = []
         self.scheduler: Any = None
+        self.outage = Outage(cap=daemon.limits.outage_backoff_cap)
         # what to subtract from a slot's time to get the wall-clock moment its job fires
         self.offset = self.ctx.now() - datetime.now(UTC)
 
@@ -208,11 +210,53 @@ class DaemonRunner:
         beat(self.ctx, self.mode, self.scheduler is None, detail, stopped)
 
     def _guarded(self, action: Callable[[], None]) -> Callable[[], None]:
-        """A job that logs its failure and lets the daemon go on (a database blip, a bad file)."""
+        """A job that logs its failure and lets the daemon go on (a database blip, a bad file).
+        While the database is unreachable, jobs wait for the outage's next retry time."""
         def run() -> None:
+            if not self.outage.ready():
+                return
             try:
                 action()
-            except Exception:
+            except Exception as exc:
+                if database_unavailable(exc):
+                    self.outage.failed(exc)
+                    return
                 log.exception("%s failed; the daemon goes on", getattr(action, "__name__", "job"))
+            else:
+                self.outage.succeeded()
         run.__name__ = getattr(action, "__name__", "job")
         return run
+
+
+class Outage:
+    """The database as the daemon's jobs find it. One log line when it goes away and one when it
+    is back; meanwhile jobs wait, with exponential backoff (``base`` doubling up to ``cap``
+    seconds), instead of failing with a traceback at every poll."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, base: float = 1.0,
+                 cap: float = 60.0) -> None:
+        self.clock, self.base, self.cap = clock, base, cap
+        self.since: float | None = None  # when it went away
+        self.wait = 0.0
+        self.retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def ready(self) -> bool:
+        return self.since is None or self.clock() >= self.retry_at
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            now = self.clock()
+            if self.since is None:
+                self.since, self.wait = now, self.base
+                log.error("database unreachable (%s); jobs wait and retry, backing off up to %.0f s",
+                          " ".join(str(exc).split())[:300], self.cap)
+            else:
+                self.wait = min(self.cap, self.wait * 2)
+            self.retry_at = now + self.wait
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self.since is not None:
+                log.warning("database reachable again after %.0f s", self.clock() - self.since)
+                self.since, self.wait, self.retry_at = None, 0.0, 0.0

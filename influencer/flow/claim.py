@@ -16,7 +16,7 @@ claim commits, to test a daemon dying between claim and call. Unset, it does not
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,8 +61,9 @@ class Claimed:
 
 
 def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
-          only: Sequence[str] | None = None) -> Claimed:
-    """Claim up to ``want`` due posts of one account (of ``only`` these, if given); commit."""
+          only: Sequence[str] | None = None, stopping: Callable[[], bool] = lambda: False) -> Claimed:
+    """Claim up to ``want`` due posts of one account (of ``only`` these, if given); commit. A
+    claimer that started stopping meanwhile rolls back instead (checked inside the transaction)."""
     key = account_key(persona, platform)
     ensure_account(ctx.engine, key)
     now = ctx.now()
@@ -96,6 +97,9 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
                                        from_status=A.approved, to_status=A.publishing,
                                        detail={"lease_until": lease_until.isoformat()}))
                 claimed.append(post.id)
+        if stopping():  # a claim must never outlive the process that would send it
+            session.rollback()
+            return Claimed([], "stopping")
         spend(row, len(claimed), now)
         session.add(row)
         session.commit()
@@ -104,6 +108,17 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
     if claimed and os.environ.get(EXIT_AFTER_CLAIM) == "1":
         os._exit(70)
     return Claimed(fresh)
+
+
+def release(ctx: Context, post: Post, reason: str) -> Post | None:
+    """A claim this process made but never handed to a sender: back to approved, the attempt
+    not counted (nothing was sent)."""
+    with ctx.session() as session:
+        try:
+            return transition(session, post.id, A.approved, actor=ctx.actor, now=ctx.now(), reason=reason,
+                              changes={"lease_until": None, "attempts": max(0, post.attempts - 1)})
+        except IllegalTransition:  # settled meanwhile by someone else
+            return None
 
 
 def expired_leases(ctx: Context) -> list[Post]:

@@ -125,6 +125,17 @@ def grant_state(ctx: Context, persona: str) -> GrantState:
                         ctx.ws.settings.alerts.rights_warning_days)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached (not a bug, not a rule refused)."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    from influencer.errors import IllegalTransition, StoreError
+
+    if isinstance(exc, IllegalTransition):
+        return False
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | StoreError)
+
+
 STEP_FIELDS = ("persona", "platform", "post", "status", "daemon")
 
 

@@ -51,6 +51,7 @@ attempts = 3
 backoff_base = 60
 backoff_cap = 600
 account_concurrency = {concurrency}
+outage_backoff_cap = 2
 {extra}
 """
 
