@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from influencer.clock import Clock
 from influencer.config import Workspace
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context
@@ -14,13 +16,14 @@ from influencer.platforms.outbox import outbox_for
 from influencer.store import Post, PostMode
 
 
-def account_context(ws: Workspace, persona: str, platform: str) -> AccountContext:
+def account_context(ws: Workspace, persona: str, platform: str,
+                    clock: Clock | None = None) -> AccountContext:
     account = ws.personas[persona].accounts[platform]
     return AccountContext(
         persona=persona, platform=platform, handle=account.handle,
         credentials=account.credentials, root=ws.root, state_dir=ws.state_dir,
         base_url=str(account.base_url).rstrip("/") if account.base_url else None,
-        user_id=account.user_id)
+        user_id=account.user_id, clock=clock or (lambda: datetime.now(UTC)))
 
 
 def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
@@ -30,7 +33,7 @@ def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
         return outbox_for(target, ctx.ws.outbox_dir, PostMode.dry)
     if not account.live:
         return outbox_for(target, ctx.ws.outbox_dir, PostMode.live)
-    return target(account_context(ctx.ws, post.persona, post.platform))
+    return target(account_context(ctx.ws, post.persona, post.platform, ctx.clock))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from influencer.config import Workspace
@@ -120,12 +121,19 @@ def config_hash(ws: Workspace) -> str:
 
 
 def beat(ctx: Context, mode: str, once: bool, detail: dict[str, Any], stopped: bool = False) -> None:
-    now = ctx.now()
-    with ctx.session() as session:
-        row = session.get(DaemonBeat, ctx.actor) or DaemonBeat(
-            id=ctx.actor, host=socket.gethostname(), pid=os.getpid(), mode=mode, once=once,
-            started_at=now, config_hash="")
-        row.seen_at, row.config_hash, row.detail = now, config_hash(ctx.ws), detail
-        row.stopped_at = now if stopped else None
-        session.add(row)
-        session.commit()
+    """Record this daemon's heartbeat. The heartbeat job and a stopping daemon may write the
+    first one at the same moment: the loser of that race updates the winner's row."""
+    for _ in range(2):
+        now = ctx.now()
+        with ctx.session() as session:
+            row = session.get(DaemonBeat, ctx.actor) or DaemonBeat(
+                id=ctx.actor, host=socket.gethostname(), pid=os.getpid(), mode=mode, once=once,
+                started_at=now, config_hash="")
+            row.seen_at, row.config_hash, row.detail = now, config_hash(ctx.ws), detail
+            row.stopped_at = now if stopped else None
+            session.add(row)
+            try:
+                session.commit()
+                return
+            except IntegrityError:
+                session.rollback()

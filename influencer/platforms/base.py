@@ -10,7 +10,7 @@ flag before anything is sent. Retries and rate limits live outside adapters.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,6 +95,7 @@ class AccountContext:
     base_url: str | None = None
     user_id: str | None = None
     timeout: float = 30.0  # seconds per HTTP request
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), compare=False)  # the flow's
 
     def secret(self) -> Secret:
         return resolve(self.credentials, self.root)

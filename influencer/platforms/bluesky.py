@@ -23,7 +23,7 @@ import json
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from influencer.clock import Clock
@@ -65,7 +65,7 @@ class BlueskyPlatform(Platform):
 
     def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
         super().__init__(account)
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Clock = clock or account.clock
 
     @classmethod
     def claim_key(cls, post_id: str, now: datetime) -> str | None:

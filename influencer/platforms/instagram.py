@@ -94,7 +94,7 @@ class InstagramPlatform(Platform):
         super().__init__(account)
         self._media_host = media_host
         self._transport = transport
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or account.clock
         self._sleep = sleep
         self._user = account.user_id or "me"
 

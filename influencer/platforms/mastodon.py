@@ -28,7 +28,7 @@ import hashlib
 import mimetypes
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -62,7 +62,7 @@ class MastodonPlatform(Platform):
     def __init__(self, account: AccountContext, *, clock: Clock | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__(account)
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Clock = clock or account.clock
         self._sleep = sleep
         self._client: Mastodon | None = None
         self._last: requests.Response | None = None  # the last answer, for its rate-limit headers

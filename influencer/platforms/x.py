@@ -63,7 +63,7 @@ class XPlatform(Platform):
 
     def __init__(self, account: AccountContext, *, clock: Clock | None = None) -> None:
         super().__init__(account)
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Clock = clock or account.clock
         self._client: tweepy.Client | None = None
         self._me: dict[str, Any] | None = None
 

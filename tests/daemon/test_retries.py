@@ -6,7 +6,7 @@ Time passes through ``INFLUENCER_NOW``: each ``run --once`` starts later than th
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from tests.daemon.harness import NOW, Daemons, iso, posts, seed
@@ -22,7 +22,7 @@ def sent(instance: MastodonStandIn) -> int:
 
 def test_rate_limited_waits_for_the_reset_then_succeeds(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
-    reset = datetime.now(UTC) + timedelta(hours=1)  # the adapter reads the header with real time
+    reset = NOW + timedelta(hours=1)  # read with the daemon's clock, as every adapter reads time
     instance.server.script("POST", STATUSES, Reply(429, {"error": "Too many requests"},
                                                    {"X-RateLimit-Reset": iso(reset)}))
     [post_id] = seed(ws, pg_url, [NOW])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,6 +67,11 @@ class MastodonStandIn(PlatformStandIn):
     lose_answer_to_next_status: bool = False  # make the status, then drop the connection
     answer_next_status_with: Reply | None = None  # make the status, then answer this (a 5xx)
     processing_checks: int = 0  # how many looks at a new upload answer 206 before it is done
+    # chaos: called for each upload ("media") and status create ("status"); answers None, or
+    # "202" (an upload still processing), "503" (made, then answered 503), "drop" (made, then the
+    # connection is dropped)
+    faults: Callable[[str], str | None] | None = None
+    _create_lock: threading.Lock = field(default_factory=threading.Lock)
     created: dict[str, str] = field(default_factory=dict)  # status id -> created_at
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(113_500_000_000_000_001))
@@ -110,15 +116,15 @@ class MastodonStandIn(PlatformStandIn):
         return answer
 
     def _media(self, rec: Recorded, match: re.Match[str], body: dict[str, Any]) -> Reply:
+        pending = 1 if self.faults is not None and self.faults("media") == "202" else self.processing_checks
         media_id = str(next(self._ids))
         name, kind, data = rec.files["file"]
         attachment = {"id": media_id, "type": "image", "url": f"{self.url}/system/{media_id}/{name}",
                       "preview_url": f"{self.url}/system/{media_id}/small.jpg", "remote_url": None,
                       "meta": {"original": {"width": 64, "height": 80, "size": "64x80", "aspect": 0.8}},
                       "description": body.get("description"), "blurhash": "UKFY5N~q4nNG"}
-        self.media[media_id] = attachment | {"bytes": data, "mime_type": kind,
-                                             "pending": self.processing_checks}
-        if self.processing_checks:
+        self.media[media_id] = attachment | {"bytes": data, "mime_type": kind, "pending": pending}
+        if pending:
             return Reply(202, attachment | {"url": None})  # accepted, still processing
         return Reply(200, attachment)
 
@@ -133,6 +139,10 @@ class MastodonStandIn(PlatformStandIn):
         return Reply(200, shown)
 
     def _post(self, rec: Recorded, match: re.Match[str], body: dict[str, Any]) -> Reply:
+        with self._create_lock:  # Mastodon locks on the idempotency key while it makes the status
+            return self._post_locked(rec, body)
+
+    def _post_locked(self, rec: Recorded, body: dict[str, Any]) -> Reply:
         key = rec.headers.get("idempotency-key")
         if key in self.keys:
             return Reply(200, self._public(self.statuses[self.keys[key]]))
@@ -156,6 +166,11 @@ class MastodonStandIn(PlatformStandIn):
         if self.answer_next_status_with is not None:
             reply, self.answer_next_status_with = self.answer_next_status_with, None
             return reply
+        fault = self.faults("status") if self.faults is not None else None
+        if fault == "drop":
+            return Reply(drop=True)
+        if fault == "503":
+            return error(503, "Service Unavailable")
         return Reply(200, self._public(self.statuses[status_id]))
 
     def _delete(self, rec: Recorded, match: re.Match[str], body: Any) -> Reply:

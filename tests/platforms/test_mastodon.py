@@ -48,6 +48,7 @@ def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_url: str | Non
 def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: MastodonStandIn,
         post: LabeledPost) -> None:
+    instance.clock = lambda: NOW + timedelta(seconds=3)
     published = adapter(tmp_path, monkeypatch, instance.url + "/").publish(post)
 
     assert instance.rejected == []  # bearer token on each, each conformed to the OpenAPI document
@@ -68,7 +69,7 @@ def test_publish_sends_each_image_with_its_alt_text_then_one_keyed_status(
     assert as_json(sent.form or {}) == request["status"] | {"media_ids": status["media_ids"],
                                                             "sensitive": False}
     assert published == Published("mastodon", post.post_id, status_id, f"{instance.url}/@ava/{status_id}",
-                                  "live", instance.clock().replace(microsecond=0),
+                                  "live", NOW + timedelta(seconds=3),
                                   {"media_ids": status["media_ids"]})
 
 

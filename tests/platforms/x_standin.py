@@ -58,6 +58,8 @@ class XStandIn(PlatformStandIn):
     lose_answer_to_next_post: bool = False  # create the post, then drop the connection
     answer_next_create_with: Reply | None = None  # create the post, then answer this (a 5xx)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when a post is made
+    # chaos: called for each post create; answers None, "503" (made, then 503) or "drop"
+    faults: Callable[[], str | None] | None = None
     created: dict[str, datetime] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_000_000_001))
 
@@ -123,6 +125,12 @@ class XStandIn(PlatformStandIn):
         if self.answer_next_create_with is not None:
             reply, self.answer_next_create_with = self.answer_next_create_with, None
             return reply
+        fault = self.faults() if self.faults is not None else None
+        if fault == "drop":
+            return Reply(drop=True)
+        if fault == "503":
+            return Reply(503, {"title": "Service Unavailable", "detail": "Service Unavailable",
+                               "type": "about:blank", "status": 503})
         return Reply(201, {"data": {"id": post_id, "text": self.posts[post_id]["rendered"],
                                     "edit_history_tweet_ids": [post_id]}})
 
