@@ -156,7 +156,7 @@ def run_chaos(root: Path, db_url: str, run: Daemons, mastodon: MastodonStandIn, 
     _wait_or_quiet(lambda: False, db_url, ids, alive, clock, timeout=180)
     for daemon in alive:  # a graceful stop, once each has started (a stop during start-up is
         # not graceful yet: issue 13)
-        wait_for(lambda d=daemon: " started (" in d.output(), 60, "the daemon to start")
+        _wait_started(daemon)
         assert run.stop(daemon) == 0, daemon.output()
     later = clock() + timedelta(seconds=LEASE + 60)
     for _ in range(6):  # leases end, lookups settle, retries come due; each pass later in time
@@ -165,6 +165,10 @@ def run_chaos(root: Path, db_url: str, run: Daemons, mastodon: MastodonStandIn, 
             break
         later += timedelta(minutes=10)
     return _figures(db_url, ids, mastodon, x, chaos, seed, len(points), time.monotonic() - started)
+
+
+def _wait_started(daemon: DaemonProcess) -> None:
+    wait_for(lambda: " started (" in daemon.output(), 60, "the daemon to start")
 
 
 def _wait_or_quiet(check: Any, db_url: str, ids: list[str], alive: list[DaemonProcess],
