@@ -29,6 +29,7 @@ from tests.platforms.mastodon_standin import MastodonStandIn
 from tests.platforms.x_standin import CREDENTIALS, XStandIn
 
 LEASE = 300  # the harness's [daemon] lease
+CONCURRENCY = 8  # and its account_concurrency
 
 
 @dataclass
@@ -73,13 +74,17 @@ class Chaos:
 
 
 class Timeline:
-    """One clock for every process of a run: NOW when the run started, then real time."""
+    """One clock for every process of a run, the stand-ins' included: NOW when the run started,
+    then real time; ``jump`` moves everyone forward (the daemons are started at the new time)."""
 
     def __init__(self) -> None:
-        self.origin = time.monotonic()
+        self.start, self.origin = NOW, time.monotonic()
 
     def __call__(self) -> datetime:
-        return NOW + timedelta(seconds=time.monotonic() - self.origin)
+        return self.start + timedelta(seconds=time.monotonic() - self.origin)
+
+    def jump(self, to: datetime) -> None:
+        self.start, self.origin = to, time.monotonic()
 
 
 def live_workspace(root: Path, mastodon: MastodonStandIn, x: XStandIn) -> None:
@@ -158,12 +163,11 @@ def run_chaos(root: Path, db_url: str, run: Daemons, mastodon: MastodonStandIn, 
         # not graceful yet: issue 13)
         _wait_started(daemon)
         assert run.stop(daemon) == 0, daemon.output()
-    later = clock() + timedelta(seconds=LEASE + 60)
     for _ in range(6):  # leases end, lookups settle, retries come due; each pass later in time
-        run.once(now=later)
+        clock.jump(clock() + timedelta(seconds=LEASE + 60))
+        run.once(now=clock())
         if not [p for p in posts(db_url, ids) if p.status in (PostStatus.approved, PostStatus.publishing)]:
             break
-        later += timedelta(minutes=10)
     return _figures(db_url, ids, mastodon, x, chaos, seed, len(points), time.monotonic() - started)
 
 
@@ -178,12 +182,21 @@ def _wait_or_quiet(check: Any, db_url: str, ids: list[str], alive: list[DaemonPr
         if check():
             return "check"
         return "quiet" if _quiet(db_url, ids, [d.process.pid for d in alive], clock()) else ""
-    return bool(wait_for(ready, timeout, "the next kill point or the daemons to be done") == "check")
+    try:
+        return bool(wait_for(ready, timeout, "the next kill point or the daemons to be done") == "check")
+    except AssertionError as exc:
+        counts: dict[str, int] = {}
+        for post in posts(db_url, ids):
+            counts[str(post.status)] = counts.get(str(post.status), 0) + 1
+        tails = "\n".join(f"--- daemon {d.process.pid} (exit {d.process.poll()}):\n"
+                          + "\n".join(d.output().splitlines()[-8:]) for d in alive)
+        raise AssertionError(f"{exc}; posts by status {counts}\n{tails}") from None
 
 
 def _quiet(db_url: str, ids: list[str], pids: list[int], now: datetime) -> bool:
-    """No post is due and free to claim, and none is being sent by a living daemon (the claims
-    of killed daemons wait for their leases; retries wait for their time)."""
+    """No post is due and free to claim, and none is being sent by a living daemon. The claims
+    of killed daemons wait for their leases to end (and meanwhile hold their account's
+    concurrency, as in-flight posts do); retries wait for their time."""
     engine = open_store(db_url)
     try:
         with Session(engine) as session:
@@ -192,13 +205,16 @@ def _quiet(db_url: str, ids: list[str], pids: list[int], now: datetime) -> bool:
             rows = list(session.exec(select(Post).where(col(Post.id).in_(ids))))
     finally:
         engine.dispose()
+    in_flight: dict[str, int] = {}
     for post in rows:
-        if post.status == PostStatus.approved and post.id not in waiting and post.publish_at <= now:
-            return False
         sender = post.claimed_by or ""
         if post.status == PostStatus.publishing and any(f":{pid}:" in sender for pid in pids):
             return False
-    return True
+        if post.status == PostStatus.publishing:
+            in_flight[post.platform] = in_flight.get(post.platform, 0) + 1
+    return not any(post.status == PostStatus.approved and post.id not in waiting
+                   and post.publish_at <= now and in_flight.get(post.platform, 0) < CONCURRENCY
+                   for post in rows)
 
 
 def _figures(db_url: str, ids: list[str], mastodon: MastodonStandIn, x: XStandIn, chaos: Chaos,
@@ -227,6 +243,8 @@ def _figures(db_url: str, ids: list[str], mastodon: MastodonStandIn, x: XStandIn
         lost=sum(1 for p in rows.values() if p.status not in (
             PostStatus.published, PostStatus.unconfirmed, PostStatus.failed)),
         phantoms=sum(1 for i, platform_id in recorded.items() if platform_id not in made[i]),
-        unconfirmed={i: p.last_error or "" for i, p in rows.items() if p.status == PostStatus.unconfirmed},
+        unconfirmed={i: f"{p.platform}, claimed {p.first_claimed_at:%H:%M:%S}: {p.last_error or ''}; "
+                        f"made on the server: {made[i] or 'no'}"
+                     for i, p in rows.items() if p.status == PostStatus.unconfirmed},
         failed={i: p.reason or "" for i, p in rows.items() if p.status == PostStatus.failed},
         faults=dict(sorted(chaos.counts.items())), seconds=seconds)
