@@ -23,7 +23,8 @@ from influencer.flow.draft import draft_posts
 from influencer.store import Post, PostStatus, open_store
 from influencer.store.models import new_post_id
 from tests.helpers import FixedClock
-from tests.platforms.mastodon_standin import TOKEN
+from tests.platforms.mastodon_standin import TOKEN, MastodonStandIn
+from tests.platforms.standin import Reply, StandIn
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -224,3 +225,26 @@ def daemons(root: Path, db_url: str) -> Iterator[Daemons]:
 def spread(count: int, last: datetime = NOW, step: timedelta = timedelta(seconds=1)) -> list[datetime]:
     """``count`` distinct times up to ``last`` (distinct: a slot's identity includes its time)."""
     return [last - step * i for i in range(count)]
+
+
+def killed_while_answering(run: Daemons, instance: MastodonStandIn, *, made: bool = True) -> None:
+    """A daemon SIGKILLed while the instance holds its status request; then the instance goes on
+    and makes the status (``made``), the daemon never hearing of it."""
+    hold = instance.server.hold("POST", r"/api/v1/statuses")
+    daemon = run.start()
+    assert hold.arrived.wait(timeout=60), daemon.output()
+    daemon.process.kill()
+    daemon.process.wait(timeout=10)
+    if made:
+        hold.release()
+        wait_for(lambda: instance.statuses, what="the instance to make the status")
+
+
+@contextmanager
+def webhook(root: Path) -> Iterator[StandIn]:
+    """A webhook on 127.0.0.1 that takes alerts, named in the workspace's ``[alerts]``."""
+    with StandIn() as hooks:
+        hooks.route("POST", r"/hook", lambda rec, m: Reply(204))
+        with (root / "influencer.toml").open("a", encoding="utf-8") as settings:
+            settings.write(f'[alerts]\nwebhook_url = "{hooks.url}/hook"\n')
+        yield hooks

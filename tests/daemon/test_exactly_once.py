@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.daemon.harness import NOW, Daemons, posts, seed, wait_for
+from tests.daemon.harness import NOW, Daemons, killed_while_answering, posts, seed
 from tests.platforms.mastodon_standin import MastodonStandIn
 from tests.platforms.standin import Reply
 
@@ -21,11 +21,7 @@ PAST_THE_KEY = NOW + timedelta(hours=2)  # the instance no longer remembers the 
 def test_killed_while_the_request_is_held_is_never_sent_again(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
     [post_id] = seed(ws, pg_url, [NOW])
-    hold = instance.server.hold("POST", STATUSES)
-    daemon = run.start()
-    assert hold.arrived.wait(timeout=60), daemon.output()
-    daemon.process.kill()  # SIGKILL: no outcome recorded, the claim stays
-    daemon.process.wait(timeout=10)
+    killed_while_answering(run, instance, made=False)  # SIGKILL: no outcome recorded, the claim stays
     [claimed] = posts(pg_url, [post_id])
     assert claimed.status == "publishing" and claimed.claimed_by
 
@@ -50,13 +46,7 @@ def test_killed_while_the_request_is_held_is_never_sent_again(
 def test_killed_while_held_within_the_key_s_hour_is_sent_again_under_the_same_key(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
     [post_id] = seed(ws, pg_url, [NOW])
-    hold = instance.server.hold("POST", STATUSES)
-    daemon = run.start()
-    assert hold.arrived.wait(timeout=60), daemon.output()
-    daemon.process.kill()
-    daemon.process.wait(timeout=10)
-    hold.release()  # the first request goes on: the instance makes the status
-    wait_for(lambda: instance.statuses, what="the instance to make the status")
+    killed_while_answering(run, instance)  # the first request goes on: the instance makes the status
     instance.server.script("GET", r"/api/v1/accounts/\d+/statuses", Reply(200, []))  # a lagging timeline
     run.once(now=PAST_THE_LEASE)  # not found: sent again under the same Idempotency-Key
     run.once(now=PAST_THE_LEASE + timedelta(minutes=2))
@@ -70,13 +60,7 @@ def test_killed_while_held_within_the_key_s_hour_is_sent_again_under_the_same_ke
 def test_a_request_that_did_arrive_is_settled_by_lookup(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
     [post_id] = seed(ws, pg_url, [NOW])
-    hold = instance.server.hold("POST", STATUSES)
-    daemon = run.start()
-    assert hold.arrived.wait(timeout=60), daemon.output()
-    daemon.process.kill()
-    daemon.process.wait(timeout=10)
-    hold.release()  # the instance goes on to make the status; the daemon never hears of it
-    wait_for(lambda: instance.statuses, what="the instance to make the status")
+    killed_while_answering(run, instance)  # the instance makes the status; the daemon never hears
 
     run.once(now=PAST_THE_LEASE)
     [after] = posts(pg_url, [post_id])

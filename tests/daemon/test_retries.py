@@ -9,9 +9,9 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from tests.daemon.harness import NOW, Daemons, iso, posts, seed
+from tests.daemon.harness import NOW, Daemons, iso, posts, seed, webhook
 from tests.platforms.mastodon_standin import MastodonStandIn
-from tests.platforms.standin import Reply, StandIn
+from tests.platforms.standin import Reply
 
 STATUSES = r"/api/v1/statuses"
 
@@ -64,10 +64,7 @@ def test_server_errors_until_the_attempts_are_spent_fail_with_the_last_error(
 
 def test_forbidden_fails_at_once_with_the_message_and_alerts_the_webhook(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
-    with StandIn() as hooks:
-        hooks.route("POST", r"/hook", lambda rec, m: Reply(204))
-        with (ws / "influencer.toml").open("a", encoding="utf-8") as settings:
-            settings.write(f'[alerts]\nwebhook_url = "{hooks.url}/hook"\n')
+    with webhook(ws) as hooks:
         instance.server.script("POST", STATUSES, Reply(403, {"error": "This action is not allowed"}))
         [post_id] = seed(ws, pg_url, [NOW])
         run.once()

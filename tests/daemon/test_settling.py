@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from influencer.store import Publication, open_store
-from tests.daemon.harness import NOW, Daemons, posts, seed, wait_for
+from tests.daemon.harness import NOW, Daemons, killed_while_answering, posts, seed, webhook
 from tests.platforms.mastodon_standin import MastodonStandIn
-from tests.platforms.standin import Reply, StandIn
+from tests.platforms.standin import Reply
 
 STATUSES = r"/api/v1/statuses"
 TIMELINE = r"/api/v1/accounts/\d+/statuses"
@@ -69,13 +69,7 @@ def test_a_lagging_timeline_is_looked_at_again_until_the_post_shows(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
     [post_id] = seed(ws, pg_url, [NOW])
     instance.clock = lambda: NOW + timedelta(seconds=1)
-    hold = instance.server.hold("POST", STATUSES)
-    daemon = run.start()
-    assert hold.arrived.wait(timeout=60), daemon.output()
-    daemon.process.kill()  # the daemon dies while the instance is answering…
-    daemon.process.wait(timeout=10)
-    hold.release()  # …and the instance makes the status
-    wait_for(lambda: instance.statuses, what="the status")
+    killed_while_answering(run, instance)  # the daemon dies; the instance makes the status
     instance.server.script("GET", TIMELINE, Reply(200, []))  # the timeline lags at first
     run.once(now=NOW + timedelta(hours=2))  # too late for a resend under the key: lookup only
     [waiting] = posts(pg_url, [post_id])
@@ -90,10 +84,7 @@ def test_a_lagging_timeline_is_looked_at_again_until_the_post_shows(
 
 def test_a_post_nobody_can_settle_reaches_a_person_after_settle_within(
         ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
-    with StandIn() as hooks:
-        hooks.route("POST", r"/hook", lambda rec, m: Reply(204))
-        with (ws / "influencer.toml").open("a", encoding="utf-8") as settings:
-            settings.write(f'[alerts]\nwebhook_url = "{hooks.url}/hook"\n')
+    with webhook(ws) as hooks:
         [post_id] = seed(ws, pg_url, [NOW])
         killed_after_claim(run, NOW)
         run.once(now=NOW + timedelta(hours=2))  # unconfirmed; not found; no alert yet
