@@ -28,11 +28,11 @@ from influencer.flow.approve import (
 from influencer.flow.context import Context, Window, posts_by_id, posts_for
 from influencer.flow.draft import redraft
 from influencer.flow.plan import Excluded
-from influencer.flow.publish import post_now, publish_approved, publish_dry
+from influencer.flow.publish import post_now, publish_approved, publish_dry, waiting_for_approval
 from influencer.flow.review import preview_window
 from influencer.preview.items import preview_items
 from influencer.preview.model import PreviewItem
-from influencer.store import AuditEvent, Post, PostStatus, Publication, open_store
+from influencer.store import AuditEvent, Post, PostStatus, Publication, history, open_store
 from tests.helpers import FixedClock
 from tests.helpers import run_cli as run
 
@@ -250,10 +250,29 @@ def test_post_now_dry_run_makes_dry_posts_the_daemon_never_sends(ctx: Context) -
         post_now(ctx, "nope", dry_run=True)
 
 
-def test_post_now_live_goes_through_approval_by_the_person(ctx: Context) -> None:
-    posts = [o.post for o in post_now(ctx, "ava-autumn", dry_run=False)]
+def test_post_now_under_required_approval_waits_unless_the_person_approves(
+        ctx: Context, clock: FixedClock) -> None:
+    waiting = post_now(ctx, "ava-autumn", dry_run=False)
+    assert [waiting_for_approval(o) for o in waiting] == [True, True]
+    assert {o.post.status for o in waiting} == {PostStatus.drafted}
+    assert not list(ctx.ws.outbox_dir.glob("**/post.json"))
+    clock.now += timedelta(seconds=1)
+    posts = [o.post for o in post_now(ctx, "ava-autumn", dry_run=False, approve=True)]
     assert {p.status for p in posts} == {PostStatus.published}
     assert {p.approved_by for p in posts} == {"tester"}
+    with ctx.session() as session:
+        approvals = [e for p in posts for e in history(session, p.id) if e.to_status == "approved"]
+    assert [(e.actor, e.detail["reason"]) for e in approvals] == [
+        ("tester", "approved with post --now --approve")] * 2
+
+
+def test_post_now_under_automatic_approval_is_approved_by_the_schedule(ctx: Context) -> None:
+    posts = [o.post for o in post_now(ctx, "mei-evenings", dry_run=False)]
+    assert {p.status for p in posts} == {PostStatus.published}
+    with ctx.session() as session:
+        reasons = {e.detail.get("reason") for p in posts for e in history(session, p.id)
+                   if e.to_status == "approved"}
+    assert reasons == {"approval: auto"}
 
 
 def test_repeating_a_dry_post_now_in_the_same_second_duplicates_nothing(ctx: Context) -> None:
@@ -357,7 +376,7 @@ def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) 
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nprintf 'Texture first, always.' > \"$1\"\n", encoding="utf-8")
     editor.chmod(0o755)
-    result = run("edit", post.id, cwd=workspace,
+    result = run("edit", post.id, "--as", "ines", cwd=workspace,
                  env={"EDITOR": str(editor), "INFLUENCER_NOW": MONDAY.isoformat()})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:3] == ["AI-generated", ""]

@@ -71,13 +71,16 @@ def test_queue_approve_and_post_now_from_the_command_line(workspace: Path) -> No
     waiting = json.loads(run("queue", "--json", cwd=workspace, env=NOW).stdout)
     ava = [p for p in waiting if p["persona"] == "ava"]
     assert {p["status"] for p in ava} == {"drafted"}
-    approved = run("approve", "--persona", "ava", "--day", "2026-11-30", cwd=workspace, env=NOW)
+    approved = run("approve", "--persona", "ava", "--day", "2026-11-30", "--as", "ines",
+                   cwd=workspace, env=NOW)
     assert approved.returncode == 0 and approved.stdout.count("approved ") == 2
-    bad = run("approve", cwd=workspace, env=NOW)
+    bad = run("approve", "--as", "ines", cwd=workspace, env=NOW)
     assert bad.returncode == 2 and "give post ids, or --persona" in bad.stderr
     dry = run("post", "noor-weekends", "--now", "--dry-run", cwd=workspace, env=NOW)
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines() == ["instagram: dry run, outbox", "mastodon: dry run, outbox"]
+    assert [line.split(" ")[:3] for line in dry.stdout.splitlines()] == [
+        ["instagram:", "dry", "run"], ["mastodon:", "dry", "run"]]
+    assert all("/outbox/noor/" in line for line in dry.stdout.splitlines())
     assert len(list((workspace / "outbox" / "noor").glob("*/*/post.json"))) == 2
 
 

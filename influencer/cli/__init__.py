@@ -9,6 +9,10 @@ Exit codes (the same for every command):
     1  the command ran and found problems (check found errors, a post could not be drafted)
     2  usage or configuration error (bad arguments, a workspace file with errors)
     3  the work could not be done: the database or another service is unreachable
+    4  waiting for a person: ``post --now`` drafted posts whose schedule requires approval
+
+``status`` has its own: 0 healthy, 1 no daemon seen within its heartbeat window, 2 a post
+failed or is unconfirmed in the last 24 hours, 3 the database is unreachable.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from influencer.config import Workspace
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_WAITING = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     name="influencer",

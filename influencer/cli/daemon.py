@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from influencer.cli.base import JsonOption, State, app, print_json, table
-from influencer.cli.posts import _context
+from influencer.cli.posts import ActorOption, _context
 from influencer.errors import InfluencerError
 
 if TYPE_CHECKING:
@@ -109,34 +109,34 @@ def _show_status(report: StatusReport) -> None:
 
 
 @app.command()
-def pause(persona: PersonaArgument = None) -> None:
+def pause(persona: PersonaArgument = None, actor: ActorOption = None) -> None:
     """Stop new claims for a persona, or for everything; checked by every daemon at claim time.
     Posts whose slot and grace pass while paused are skipped, not sent late."""
     from influencer.flow.control import pause as stop
 
-    with _context() as ctx:
+    with _context(actor) as ctx:
         done = stop(ctx, persona)
     what = persona or "everything"
     typer.echo(f"paused {what}" if done else f"{what} was already paused")
 
 
 @app.command()
-def resume(persona: PersonaArgument = None) -> None:
+def resume(persona: PersonaArgument = None, actor: ActorOption = None) -> None:
     """Lift a pause made by `influencer pause` with the same argument."""
     from influencer.flow.control import resume as go
 
-    with _context() as ctx:
+    with _context(actor) as ctx:
         done = go(ctx, persona)
     what = persona or "everything"
     typer.echo(f"resumed {what}" if done else f"{what} was not paused")
 
 
 @app.command()
-def retry(post_id: PostArgument) -> None:
+def retry(post_id: PostArgument, actor: ActorOption = None) -> None:
     """Send a failed post again: back to approved, with its attempts renewed."""
     from influencer.flow.settle import retry as again
 
-    with _context() as ctx:
+    with _context(actor, "retry") as ctx:
         post = again(ctx, post_id)
     typer.echo(f"{post.id} is approved again; the daemon sends it at its next pass")
 
@@ -148,6 +148,7 @@ def resolve(
                                                   help="It was published, here.")] = None,
     not_published: Annotated[bool, typer.Option("--not-published",
                                                 help="It was not published: send it again.")] = False,
+    actor: ActorOption = None,
 ) -> None:
     """Settle an unconfirmed post (see `influencer queue --unconfirmed`) after checking the
     platform: it was published at URL, or it was not and is sent again."""
@@ -155,16 +156,16 @@ def resolve(
 
     if (published is None) == (not not_published):
         raise InfluencerError("say either --published URL or --not-published")
-    with _context() as ctx:
+    with _context(actor, "resolve") as ctx:
         post = settle(ctx, post_id, published)
     typer.echo(f"{post.id} is {post.status}")
 
 
 @app.command()
-def delete(post_id: PostArgument) -> None:
+def delete(post_id: PostArgument, actor: ActorOption = None) -> None:
     """Remove a published post from its platform (or the outbox) through its adapter."""
     from influencer.flow.takedown import delete as remove
 
-    with _context() as ctx:
+    with _context(actor, "delete") as ctx:
         post = remove(ctx, post_id)
     typer.echo(f"{post.id} is {post.status}")

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, print_json
+from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_WAITING, JsonOption, State, app, print_json
 from influencer.errors import InfluencerError
 
 if TYPE_CHECKING:
     from influencer.flow import Context, Post
+    from influencer.flow.publish import Outcome
     from influencer.preview.model import PreviewItem
 
 PersonaOption = Annotated[str | None, typer.Option("--persona", metavar="ID",
@@ -23,13 +24,18 @@ PersonaOption = Annotated[str | None, typer.Option("--persona", metavar="ID",
 DayOption = Annotated[str | None, typer.Option("--day", metavar="YYYY-MM-DD",
                                                help="Only posts on this day (the schedule's zone).")]
 IdsArgument = Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Post ids.")]
+ActorOption = Annotated[str | None, typer.Option(
+    "--as", metavar="NAME", help="Who you are, for the audit log (default: INFLUENCER_ACTOR, "
+    "else [audit] actor in influencer.toml).")]
 
 
 @contextmanager
-def _context() -> Iterator[Context]:
+def _context(actor: str | None = None, needed_for: str | None = None) -> Iterator[Context]:
+    """The workspace's context, acting as the person named by ``actor`` (``--as``) or the
+    defaults; ``needed_for`` names the decision that may not be made without a name."""
     from influencer.flow import Context
 
-    ctx = Context.open(State.workspace)
+    ctx = Context.open(State.workspace, actor, needed_for)
     try:
         yield ctx
     finally:
@@ -150,11 +156,13 @@ def _selected(ctx: Context, ids: list[str] | None, persona: str | None, day: str
 
 
 @app.command()
-def approve(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None) -> None:
-    """Sign off drafted or held posts, by id or all of a persona's (on one day)."""
+def approve(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None,
+            actor: ActorOption = None) -> None:
+    """Sign off drafted or held posts, by id or all of a persona's (on one day), as the person
+    named by --as (or INFLUENCER_ACTOR, or [audit] actor)."""
     from influencer.flow.approve import approve as sign_off
 
-    with _context() as ctx:
+    with _context(actor, "approve") as ctx:
         posts = sign_off(ctx, _selected(ctx, ids, persona, day, ("drafted", "held")))
     for post in posts:
         when = f"{post.publish_at:%Y-%m-%d %H:%M} UTC"
@@ -168,13 +176,14 @@ def reject(
     post_id: Annotated[str, typer.Argument(metavar="ID", help="The post to reject.")],
     reason: Annotated[str, typer.Option(help="Why: recorded in the audit log.")],
     redraft: Annotated[bool, typer.Option(help="Draft the slot again instead of skipping it.")] = False,
+    actor: ActorOption = None,
 ) -> None:
     """Reject a draft: its slot is skipped with the reason, or drafted again with --redraft."""
     from influencer.flow.approve import reject as skip
     from influencer.flow.approve import reject_and_redraft
     from influencer.flow.context import posts_by_id
 
-    with _context() as ctx:
+    with _context(actor, "reject") as ctx:
         [post] = posts_by_id(ctx, [post_id])
         if redraft:
             failed = reject_and_redraft(ctx, post, reason)
@@ -188,13 +197,14 @@ def reject(
 def edit(
     post_id: Annotated[str, typer.Argument(metavar="ID", help="The post to edit.")],
     caption: Annotated[str | None, typer.Option(help="The new caption (default: open $EDITOR).")] = None,
+    actor: ActorOption = None,
 ) -> None:
     """Change a draft's caption. It is checked and labelled again (the label cannot be removed);
-    an approved post goes back to drafted."""
+    an approved post goes back to drafted. The audit event keeps the old and the new text."""
     from influencer.flow.approve import edit_caption
     from influencer.flow.context import posts_by_id
 
-    with _context() as ctx:
+    with _context(actor, "edit") as ctx:
         [post] = posts_by_id(ctx, [post_id])
         text = caption if caption is not None else _in_editor(post.body or "")
         if text is None:
@@ -225,12 +235,13 @@ def _in_editor(text: str) -> str | None:
 
 
 @app.command()
-def redraft(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None) -> None:
+def redraft(ids: IdsArgument = None, persona: PersonaOption = None, day: DayOption = None,
+            actor: ActorOption = None) -> None:
     """Replace drafts on request: images chosen and captions written again."""
     from influencer.flow.draft import REDRAFTABLE
     from influencer.flow.draft import redraft as again
 
-    with _context() as ctx:
+    with _context(actor) as ctx:
         posts = _selected(ctx, ids, persona, day, tuple(str(s) for s in REDRAFTABLE))
         start = _progress("redrafting")
         failed = again(ctx, posts, start(len(posts)) if start and posts else None)
@@ -243,33 +254,86 @@ def post(
     schedule_id: Annotated[str, typer.Argument(metavar="SCHEDULE_ID", help="The schedule to post from.")],
     now: Annotated[bool, typer.Option("--now", help="Post immediately (required).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to outbox/ only.")] = False,
+    approve: Annotated[bool, typer.Option(
+        "--approve", help="Approve the posts as the person named by --as and send them (for a "
+        "schedule with approval: required).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation on a "
+                                      "terminal (for scripts).")] = False,
+    actor: ActorOption = None,
 ) -> None:
-    """Make one post per platform of a schedule now, through the same drafting, labelling and
-    publishing path as scheduled posts: claimed with a lease, within the account's limits and
-    pauses, retried by the daemon when the platform asks to wait. Running it again in the same
-    second finds the same posts. Exit 1 when one was not published."""
-    from influencer.flow import PostStatus
+    """Make one post per platform of a schedule now, through the same drafting, labelling,
+    approval and publishing path as scheduled posts: claimed with a lease, within the account's
+    limits and pauses, retried by the daemon when the platform asks to wait. Under
+    `approval: required` the posts are drafted and wait for a person (exit 4) unless --approve.
+    On a terminal it says what it will do and asks first. Running it again in the same second
+    finds the same posts. Exit 0 when every post went out, 1 when one did not, 4 when they wait
+    for approval."""
     from influencer.flow.publish import post_now
 
     if not now:
         raise InfluencerError("say --now to post immediately")
-    with _context() as ctx:
-        outcomes = post_now(ctx, schedule_id, dry_run)
-    ok = True
+    with _context(actor, "post --now --approve" if approve else None) as ctx:
+        schedule = ctx.ws.schedules.get(schedule_id)
+        if schedule is None:
+            raise InfluencerError(f"no schedule {schedule_id!r}; see: influencer schedules")
+        if sys.stdin.isatty() and not yes:
+            typer.echo(_post_now_plan(ctx, schedule_id, dry_run, approve))
+            if not typer.confirm("Go ahead?", default=False):
+                typer.echo("nothing posted")
+                raise typer.Exit(EXIT_PROBLEMS)
+        outcomes = post_now(ctx, schedule_id, dry_run, approve)
+        code = _say_posted(ctx, outcomes, dry_run)
+    raise typer.Exit(code)
+
+
+def _post_now_plan(ctx: Context, schedule_id: str, dry_run: bool, approve: bool) -> str:
+    """What ``post --now`` is about to do, in a person's words."""
+    schedule = ctx.ws.schedules[schedule_id]
+    accounts = ctx.ws.personas[schedule.persona].accounts
+    where = ", ".join(
+        f"{p} ({'outbox, dry run' if dry_run else 'live' if accounts[p].live else 'outbox: not live'})"
+        for p in schedule.platforms)
+    lines = [f"Post now from {schedule_id} as {schedule.persona}: {where}.",
+             "Each post is drafted now (image, caption, AI label)"]
+    if schedule.approval == "auto":
+        lines[-1] += " and approved by the schedule (approval: auto), then sent."
+    elif approve:
+        lines[-1] += f", approved by {ctx.actor} (--approve), then sent."
+    else:
+        lines[-1] += (" and left waiting for approval (approval: required): nothing is sent "
+                      "until someone approves it.")
+    return "\n".join(lines)
+
+
+def _say_posted(ctx: Context, outcomes: list[Outcome], dry_run: bool) -> int:
+    """One line per platform; the exit code (0 all went, 1 one did not, 4 waiting for approval)."""
+    from influencer.flow import PostStatus
+    from influencer.flow.publish import waiting_for_approval
+
+    failed = waiting = 0
     for outcome in outcomes:
         item = outcome.post
-        went = item.status == PostStatus.published or (dry_run and item.status == PostStatus.approved)
-        ok &= went
-        if dry_run and went:
-            typer.echo(f"{item.platform}: dry run, outbox")
+        if waiting_for_approval(outcome):
+            waiting += 1
+            typer.echo(f"{item.platform}: drafted {item.id}, waiting for approval "
+                       f"(influencer approve {item.id} --as NAME; it is sent once approved, "
+                       "within a day)")
+        elif dry_run and outcome.published is not None:
+            typer.echo(f"{item.platform}: dry run {item.id}, outbox "
+                       f"{outcome.published.detail.get('folder', '')}")
         elif outcome.held_back:
+            failed += 1
             typer.echo(f"{item.platform}: {item.status} {item.id}, not sent now: {outcome.held_back}")
-        elif outcome.published is not None:
+        elif item.status == PostStatus.published:
             live = ctx.ws.personas[item.persona].accounts[item.platform].live
             note = "" if live else " to the outbox (the account is not live: true)"
-            typer.echo(f"{item.platform}: published {item.id}{note}: "
-                       f"{outcome.published.url or outcome.published.platform_id}")
+            where = (outcome.published.url or outcome.published.platform_id if outcome.published
+                     else item.reason or "by an identical run in the same second")
+            typer.echo(f"{item.platform}: published {item.id}{note}: {where}")
         else:
-            why = "" if went else f" ({item.reason or item.last_error or 'no reason recorded'})"
-            typer.echo(f"{item.platform}: {item.status} {item.id}{why}")
-    raise typer.Exit(EXIT_OK if ok else EXIT_PROBLEMS)
+            failed += 1
+            why = item.reason or item.last_error or "no reason recorded"
+            typer.echo(f"{item.platform}: {item.status} {item.id} ({why})")
+    if failed:
+        return EXIT_PROBLEMS
+    return EXIT_WAITING if waiting else EXIT_OK

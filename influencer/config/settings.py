@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, HttpUrl, field_validator
 
 from influencer.config.fields import HINT, CredentialRef, Strict, Text
+from influencer.config.people import person_name
 from influencer.config.source import read_text
 from influencer.config.validation import validate
 from influencer.errors import ConfigIssue
@@ -121,6 +122,19 @@ class AlertSettings(Strict):
     rights_warning_days: int = Field(default=14, ge=0)  # warn this many days before rights expire
 
 
+class AuditSettings(Strict):
+    """Who acts when a command is not told (``--as``) and ``INFLUENCER_ACTOR`` is not set: for a
+    workspace one person runs. In a shared workspace leave it unset, so each person names
+    themselves."""
+
+    actor: Text | None = None
+
+    @field_validator("actor")
+    @classmethod
+    def _a_person(cls, value: str | None) -> str | None:
+        return None if value is None else person_name(value)
+
+
 class Settings(Strict):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
@@ -132,6 +146,7 @@ class Settings(Strict):
     signing: SigningSettings = Field(default_factory=SigningSettings)
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
 
 def load_settings(path: Path, shown: str) -> tuple[Settings, list[ConfigIssue]]:

@@ -77,6 +77,8 @@ class Daemon:
             return
         try:
             due = drafts_due(self.ctx)
+            if not self.dry_run:  # slots of the look-back past their grace: skipped, with why
+                skip_missed(self.ctx)
             if not due:
                 return
             started = time.perf_counter()

@@ -47,8 +47,9 @@ SLOT_JOBS = ("publish:", "draft:")
 
 
 def daemon_id() -> str:
-    """Unique per process: host, pid and a random suffix (pids are reused after restarts)."""
-    return f"daemon:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """Who a daemon acts as in the audit log: ``daemon@host:pid``, with a random suffix (pids are
+    reused after restarts); no person may take a name starting with ``daemon@``."""
+    return f"daemon@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def running_clock() -> Clock:
@@ -202,6 +203,8 @@ class DaemonRunner:
         self.daemon.draft_due()
 
     def _beat(self, stopped: bool = False) -> None:
+        if self.daemon.dry_run:  # a rehearsal is not a daemon that publishes: status never counts it
+            return
         jobs = self.scheduler.get_jobs() if self.scheduler and not stopped else []
         upcoming = sorted(j.next_run_time for j in jobs if j.id.startswith("publish:") and j.next_run_time)
         detail = {"slot_jobs": sum(j.id.startswith(SLOT_JOBS) for j in jobs),

@@ -19,8 +19,9 @@ from influencer.config import platform_spec
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context, is_stale, posts_by_id, posts_for
 from influencer.flow.draft import labelled, redraft
-from influencer.store import Post, PostMode, PostStatus, transition
+from influencer.store import Post, PostKind, PostMode, PostStatus, transition
 
+MANUAL_WAIT = timedelta(days=1)  # how long a post made now waits for a person's approval
 QUEUE_STATUSES = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved,
                   PostStatus.failed, PostStatus.unconfirmed)
 
@@ -47,16 +48,20 @@ def select_posts(ctx: Context, ids: Sequence[str], persona: str | None, day: dat
 
 
 def approve(ctx: Context, posts: Sequence[Post]) -> list[Post]:
-    """A person signs off drafted (or held) posts; stale drafts must be redrafted first."""
+    """A person signs off drafted (or held) posts; stale drafts must be redrafted first. A post
+    made by ``post --now`` goes out when it is approved: its time becomes the approval's."""
     done = []
+    now = ctx.now()
     with ctx.session() as session:
         for post in posts:
             if is_stale(ctx, post):
                 raise InfluencerError(f"post {post.id} is stale (its persona or schedule changed): "
                                       f"redraft it before approving")
+            changes: dict[str, object] = {"approved_by": ctx.actor, "approved_at": now}
+            if post.kind == PostKind.manual and post.publish_at < now:
+                changes["publish_at"] = now
             done.append(transition(session, post.id, PostStatus.approved, actor=ctx.actor,
-                                   now=ctx.now(), changes={"approved_by": ctx.actor,
-                                                           "approved_at": ctx.now()}))
+                                   now=now, changes=changes))
     return done
 
 
@@ -67,7 +72,8 @@ def reject(ctx: Context, post: Post, reason: str) -> Post:
 
 
 def settle_unapproved(ctx: Context) -> list[Post]:
-    """Hold drafts still unapproved at their slot; skip them once the grace period is over."""
+    """Hold drafts still unapproved at their slot; skip them once the grace period is over.
+    A ``post --now`` draft waits for its approval up to ``MANUAL_WAIT``, then is skipped."""
     now = ctx.now()
     changed = []
     with ctx.session() as session:
@@ -75,6 +81,12 @@ def settle_unapproved(ctx: Context) -> list[Post]:
                                    col(Post.status).in_([PostStatus.drafted, PostStatus.held]),
                                    col(Post.publish_at) <= now)
         for post in list(session.exec(query)):
+            if post.kind == PostKind.manual:  # made now by a person: it waits for approval
+                if now > post.publish_at + MANUAL_WAIT:
+                    changed.append(transition(session, post.id, PostStatus.skipped,
+                                              actor=ctx.actor, now=now,
+                                              reason="post --now: not approved within a day"))
+                continue
             schedule = ctx.ws.schedules.get(post.schedule)
             grace = timedelta(seconds=schedule.grace if schedule else 0)
             if now > post.publish_at + grace:
@@ -118,7 +130,8 @@ def edit_caption(ctx: Context, post: Post, body: str) -> Post:
     edited = replace_body(ctx, post, body)
     with ctx.session() as session:
         return transition(session, post.id, PostStatus.drafted, actor=ctx.actor, now=ctx.now(),
-                          reason="caption edited", changes=edited)
+                          reason="caption edited", changes=edited,
+                          note={"old_text": post.text, "new_text": edited["text"]})
 
 
 def replace_body(ctx: Context, post: Post, body: str) -> dict[str, object]:

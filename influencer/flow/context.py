@@ -15,11 +15,12 @@ from sqlmodel import Session, col, select
 from influencer import rights
 from influencer.clock import Clock, system_clock
 from influencer.config import Workspace, load_workspace, open_workspace
+from influencer.config.people import who_acts
 from influencer.config.persona import Rights
 from influencer.config.settings import DaemonSettings
 from influencer.errors import InfluencerError
 from influencer.rights import GrantState, Refusal
-from influencer.store import Post, PostMode, PostStatus, cli_actor, open_store
+from influencer.store import Post, PostMode, PostStatus, open_store
 
 Limits = DaemonSettings  # the publishing limits of ``[daemon]``, as the flow reads them
 log = logging.getLogger("influencer.flow")
@@ -35,9 +36,13 @@ class Context:
     actor: str
 
     @classmethod
-    def open(cls, workspace: str | None = None, actor: str | None = None) -> Context:
+    def open(cls, workspace: str | None = None, actor: str | None = None,
+             needed_for: str | None = None) -> Context:
+        """The workspace's context, acting as ``actor`` (``--as``) or the default person; for
+        ``needed_for`` (a decision about what goes out) a person must be named."""
         ws = open_workspace(workspace)
-        return cls(ws, open_store(ws.database_url()), system_clock(), actor or cli_actor())
+        who = who_acts(actor, ws.settings.audit.actor, needed_for)
+        return cls(ws, open_store(ws.database_url()), system_clock(), who)
 
     def now(self) -> datetime:
         return self.clock()

@@ -29,7 +29,7 @@ from influencer.imagery import (
     scan_library,
     select_images,
 )
-from influencer.store import Post, PostStatus, StoredImage, transition
+from influencer.store import Post, PostMode, PostStatus, StoredImage, transition
 from influencer.store.models import ImageAsset
 
 Progress = Callable[[int], None]  # called with how many posts were just finished
@@ -48,8 +48,10 @@ class Prepared:
 
 
 def recent_captions(ctx: Context, persona: str, limit: int = 20) -> tuple[str, ...]:
+    """The persona's latest live captions, for the writer to vary from (never a rehearsal's)."""
     with ctx.session() as session:
-        query = (select(Post.body).where(col(Post.persona) == persona, col(Post.body).is_not(None))
+        query = (select(Post.body).where(col(Post.persona) == persona, col(Post.body).is_not(None),
+                                         col(Post.mode) == PostMode.live)
                  .order_by(col(Post.updated_at).desc()).limit(limit))
         return tuple(str(body) for body in session.exec(query) if body)
 
@@ -63,7 +65,8 @@ def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | st
         return str(refusal)
     spec = platform_spec(post.platform)
     with ctx.session() as session:
-        selection = select_images(session, persona, schedule, post.platform, post.slot_at)
+        selection = select_images(session, persona, schedule, post.platform, post.slot_at,
+                                  rehearsal=post.mode == PostMode.dry)
         if not selection.ok:
             return str(selection.reason)
         assets = list(selection.images)

@@ -12,7 +12,6 @@ from influencer.errors import InfluencerError
 from influencer.flow.context import Context, Window
 from influencer.flow.plan import materialise
 from influencer.flow.publish import publish_dry
-from influencer.flow.settle import skip_missed
 from influencer.platforms import Published
 from influencer.store import Post, PostMode, PostStatus, Publication
 
@@ -28,8 +27,9 @@ def drafts_due(ctx: Context) -> list[Post]:
         return []
     now = ctx.now()
     lead = max(s.lead_time for s in schedules)
+    # Slots of the look-back past their grace are left to ``maintain`` (live runs only), which
+    # skips them with the reason: a dry run with any clock changes no existing post.
     planned = materialise(ctx, Window(now - LOOKBACK, now + timedelta(seconds=lead + 60))).posts
-    skip_missed(ctx)  # slots of the look-back that are past their grace, with the reason
     due = []
     for post in planned:
         schedule = ctx.ws.schedules[post.schedule]

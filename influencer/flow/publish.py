@@ -107,12 +107,15 @@ def publish_approved(ctx: Context, post: Post) -> Outcome:
     return Outcome(sent.post, published=sent.published)
 
 
-def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
+def post_now(ctx: Context, schedule_id: str, dry_run: bool, approve: bool = False) -> list[Outcome]:
     """One post per platform of the schedule, now, through the one publish path.
 
     Each is a ``manual`` post whose slot is this second: it never takes a planned slot's
     identity, and repeating the command within the same second finds the same posts instead of
-    making more. A dry run makes posts of mode ``dry`` that the daemon never publishes live.
+    making more. Approval is the schedule's: under ``approval: auto`` the drafting approves it
+    and it goes out; under ``approval: required`` it stays drafted, waiting for a person, unless
+    ``approve``, which approves it as ``ctx.actor`` (a person the caller named). A dry run makes
+    posts of mode ``dry`` that the daemon never publishes live, under the same rule.
     """
     schedule = ctx.ws.schedules.get(schedule_id)
     if schedule is None:
@@ -123,20 +126,25 @@ def post_now(ctx: Context, schedule_id: str, dry_run: bool) -> list[Outcome]:
     made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
                       mode=mode, kind=PostKind.manual) for platform in schedule.platforms]
     draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
-    return [_publish_now(ctx, post, dry_run) for post in posts_by_id(ctx, [p.id for p in made])]
+    return [_publish_now(ctx, post, dry_run, approve)
+            for post in posts_by_id(ctx, [p.id for p in made])]
 
 
-def _publish_now(ctx: Context, post: Post, dry_run: bool) -> Outcome:
-    if post.status == PostStatus.drafted:  # the person asking to post now approves it
+def waiting_for_approval(outcome: Outcome) -> bool:
+    """A ``post --now`` post left drafted: its schedule requires a person's approval."""
+    return outcome.post.status == PostStatus.drafted
+
+
+def _publish_now(ctx: Context, post: Post, dry_run: bool, approve: bool) -> Outcome:
+    if post.status == PostStatus.drafted and approve:
         with ctx.session() as session:
             post = transition(session, post.id, PostStatus.approved, actor=ctx.actor,
-                              now=ctx.now(), reason="posted now by a person",
+                              now=ctx.now(), reason="approved with post --now --approve",
                               changes={"approved_by": ctx.actor, "approved_at": ctx.now()})
     if post.status != PostStatus.approved:
-        return Outcome(post)  # not drafted, held, skipped, or already sent by an identical run
+        return Outcome(post)  # waiting for approval, held, skipped, or sent by an identical run
     if dry_run:
-        publish_dry(ctx, post)
-        return Outcome(post)
+        return Outcome(post, published=publish_dry(ctx, post))
     return publish_approved(ctx, post)
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from influencer.captions import measure
 from influencer.config import platform_spec
 from influencer.errors import InfluencerError
-from influencer.flow.approve import settle_unapproved
 from influencer.flow.context import Context, Window, grant_for, grant_state, posts_by_id
 from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.plan import Excluded, materialise
@@ -33,8 +32,9 @@ class Reviewed:
 
 
 def preview_window(ctx: Context, window: Window, progress: ProgressFactory | None = None) -> Reviewed:
-    """Plan the window, draft every slot that has no draft yet (stored), return the posts."""
-    settle_unapproved(ctx)
+    """Plan the window, draft every slot that has no draft yet (stored), return the posts.
+    Nothing already decided changes: drafts past their time without approval are held by the
+    daemon, not by a preview (a preview with any clock is a rehearsal)."""
     planned = materialise(ctx, window)
     todo = [p for p in planned.posts if p.status == PostStatus.planned]
     advance = progress(len(todo)) if progress and todo else None

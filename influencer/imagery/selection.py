@@ -15,6 +15,9 @@ hash of the slot's identity and the image: the same slot always gets the same im
 different slots spread over equally fresh ones. A carousel takes ``per_post`` images that are
 not near-duplicates of each other.
 
+Uses of dry-run posts (mode ``dry``: ``post --now --dry-run``) count only for other dry posts:
+a rehearsal never changes which images live posts get.
+
 A "day" is the slot's date in the schedule's time zone. Two images are near-duplicates when
 their 64-bit perceptual hashes (DCT pHash) differ in at most ``NEAR_DUPLICATE_DISTANCE`` bits:
 re-encodes, resizes, small crops and colour tweaks of one picture stay well under it, while
@@ -32,10 +35,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import imagehash
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func, true
 from sqlmodel import Session, col, select
 
-from influencer.store.models import ImageAsset, ImageUse
+from influencer.store.models import ImageAsset, ImageUse, Post
+from influencer.store.status import PostMode
 
 if TYPE_CHECKING:
     from influencer.config import Persona, Schedule
@@ -68,8 +72,10 @@ def local_day(moment: datetime, zone: str) -> date:
 
 
 def select_images(session: Session, persona: Persona, schedule: Schedule, platform: str,
-                  slot_at: datetime) -> Selection:
-    """Images for the slot (schedule, platform, nominal time ``slot_at``)."""
+                  slot_at: datetime, rehearsal: bool = False) -> Selection:
+    """Images for the slot (schedule, platform, nominal time ``slot_at``); ``rehearsal`` for
+    a dry post, which also counts what other dry posts used."""
+    counted = _counted(rehearsal)
     choice, day = schedule.images, local_day(slot_at, schedule.timezone)
     tags = sorted({tag.lower() for tag in choice.tags})
     noun = _noun(tags)
@@ -83,12 +89,12 @@ def select_images(session: Session, persona: Persona, schedule: Schedule, platfo
     usable = [a for a in tagged if not a.do_not_use]
     if not usable:
         return Selection((), f"{_all(len(tagged), noun)} marked do_not_use")
-    recent = _recent(session, persona.id, platform, day, choice.reuse_after_days)
+    recent = _recent(session, persona.id, platform, day, choice.reuse_after_days, counted)
     fresh = [a for a in usable if a.sha256 not in recent]
     if not fresh:
         return Selection((), f"{_all(len(usable), noun)} used on {platform} within "
                              f"{choice.reuse_after_days} days of {day}")
-    others = _other_twins(session, persona.id, day)
+    others = _other_twins(session, persona.id, day, counted)
     apart = [a for a in fresh if not any(_alike(a.sha256, a.phash, o.sha256, o.phash)
                                          for o in others)]
     if not apart:
@@ -96,17 +102,26 @@ def select_images(session: Session, persona: Persona, schedule: Schedule, platfo
         return Selection((), f"{_all(len(fresh), noun)} same as or near-duplicate of an image "
                              f"another twin ({names}) uses on {day}")
     slot = f"{schedule.id}|{platform}|{slot_at.astimezone(UTC).isoformat()}"
-    chosen = _distinct(_least_recent_first(session, persona.id, slot, apart), choice.per_post)
+    chosen = _distinct(_least_recent_first(session, persona.id, slot, apart, counted),
+                       choice.per_post)
     if len(chosen) < choice.per_post:
         return Selection((), f"only {len(chosen)} distinct {noun[1]} qualify, "
                              f"{choice.per_post} needed per post")
     return Selection(tuple(chosen))
 
 
-def _least_recent_first(session: Session, persona_id: str, slot: str,
-                        assets: list[ImageAsset]) -> list[ImageAsset]:
+def _counted(rehearsal: bool) -> ColumnElement[bool]:
+    """The uses a choice takes into account: a live post's, only those of live posts."""
+    if rehearsal:
+        return true()
+    dry = select(Post.id).where(col(Post.mode) == PostMode.dry)
+    return col(ImageUse.post_id).not_in(dry)
+
+
+def _least_recent_first(session: Session, persona_id: str, slot: str, assets: list[ImageAsset],
+                        counted: ColumnElement[bool]) -> list[ImageAsset]:
     """Never used first, then by last use; ties by a hash of the slot and the image."""
-    last = _last_used(session, persona_id)
+    last = _last_used(session, persona_id, counted)
     return sorted(assets, key=lambda a: (last.get(a.sha256, NEVER), _tie(slot, a.sha256)))
 
 
@@ -132,25 +147,28 @@ def _library(session: Session, persona_id: str) -> list[ImageAsset]:
     return list(unique.values())
 
 
-def _recent(session: Session, persona_id: str, platform: str, day: date, days: int) -> set[str]:
+def _recent(session: Session, persona_id: str, platform: str, day: date, days: int,
+            counted: ColumnElement[bool]) -> set[str]:
     if days <= 0:
         return set()
     window = timedelta(days=days - 1)
     query = select(ImageUse.sha256).where(
-        ImageUse.persona == persona_id, ImageUse.platform == platform,
+        counted, ImageUse.persona == persona_id, ImageUse.platform == platform,
         col(ImageUse.used_on) >= day - window, col(ImageUse.used_on) <= day + window)
     return set(session.exec(query))
 
 
-def _other_twins(session: Session, persona_id: str, day: date) -> list[_Seen]:
+def _other_twins(session: Session, persona_id: str, day: date,
+                 counted: ColumnElement[bool]) -> list[_Seen]:
     query = select(ImageUse.persona, ImageUse.sha256, ImageUse.phash).where(
-        ImageUse.used_on == day, ImageUse.persona != persona_id)
+        counted, ImageUse.used_on == day, ImageUse.persona != persona_id)
     return [_Seen(p, s, h) for p, s, h in session.exec(query)]
 
 
-def _last_used(session: Session, persona_id: str) -> dict[str, datetime]:
+def _last_used(session: Session, persona_id: str,
+               counted: ColumnElement[bool]) -> dict[str, datetime]:
     query = (select(ImageUse.sha256, func.max(ImageUse.used_at))
-             .where(ImageUse.persona == persona_id).group_by(col(ImageUse.sha256)))
+             .where(counted, ImageUse.persona == persona_id).group_by(col(ImageUse.sha256)))
     return {sha: _aware(at) for sha, at in session.exec(query) if at is not None}
 
 

@@ -3,7 +3,7 @@
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
 from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
 from influencer.store.status import PostKind, PostMode, PostStatus
-from influencer.store.transitions import cli_actor, history, transition
+from influencer.store.transitions import history, transition
 
 __all__ = [
     "HEAD_REVISION",
@@ -15,7 +15,6 @@ __all__ = [
     "PostStatus",
     "Publication",
     "StoredImage",
-    "cli_actor",
     "history",
     "open_store",
     "safe_url",

@@ -6,8 +6,6 @@ same post cannot both win: the loser gets ``IllegalTransition`` naming the statu
 
 from __future__ import annotations
 
-import getpass
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,14 +17,6 @@ from influencer.store.models import AuditEvent, Post
 from influencer.store.status import PostStatus, allowed
 
 
-def cli_actor() -> str:
-    """The person running a CLI command: their OS user name."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
-
-
 def transition(
     session: Session,
     post_id: str,
@@ -36,8 +26,10 @@ def transition(
     reason: str | None = None,
     now: datetime | None = None,
     changes: dict[str, Any] | None = None,
+    note: dict[str, Any] | None = None,
 ) -> Post:
-    """Move ``post_id`` to ``target``, record the event, commit, and return the fresh row."""
+    """Move ``post_id`` to ``target``, record the event (its reason and ``note``, e.g. an edit's
+    old and new text), commit, and return the fresh row."""
     post = session.get(Post, post_id)
     if post is None:
         raise StoreError(f"no post {post_id}")
@@ -56,7 +48,7 @@ def transition(
         raise IllegalTransition(post_id, str(fresh.status if fresh else "gone"), target)
     session.add(AuditEvent(at=moment, post_id=post_id, actor=actor, action="transition",
                            from_status=current, to_status=target,
-                           detail={"reason": reason} if reason else {}))
+                           detail={**({"reason": reason} if reason else {}), **(note or {})}))
     session.commit()
     session.refresh(post)
     return post

@@ -174,6 +174,7 @@ class Daemons:
     def environment(self, now: datetime | None, extra: dict[str, str] | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INFLUENCER_")}
         env |= {"INFLUENCER_DATABASE_URL": self.db_url, "AVA_MASTODON": TOKEN,
+                "INFLUENCER_ACTOR": "ines",  # the person running the commands
                 "PYTHONPATH": str(REPO)} | self.env | (extra or {})
         if now is not None:
             env["INFLUENCER_NOW"] = iso(now)

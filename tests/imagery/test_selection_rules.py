@@ -169,3 +169,23 @@ def test_used_on_is_the_schedule_day(ws: Workspace, engine: Engine, zone: str) -
         [row] = record_uses(session, "p", "ava", "x", [asset], DAY.replace(hour=20), zone)
         session.commit()
         assert row.used_on.isoformat() == ("2026-12-01" if zone == "UTC" else "2026-12-02")
+
+
+def test_what_a_dry_run_used_never_changes_a_live_post_s_images(ws: Workspace,
+                                                                 engine: Engine) -> None:
+    """``post --now --dry-run`` records the images of its dry post; a live post chooses as if
+    the rehearsal never happened, and a later rehearsal still spaces its own choices out."""
+    from influencer.store import Post, PostMode
+
+    assets = {"a.jpg": add(engine, "a.jpg"), "b.jpg": add(engine, "b.jpg")}
+    live_choice, _ = choose(engine, ws, schedule())
+    with Session(engine) as session:
+        session.add(Post(id="dry1", persona="ava", schedule="ava-test", platform="instagram",
+                         slot_at=DAY, publish_at=DAY, mode=PostMode.dry))
+        session.commit()
+    use(engine, "dry1", assets[live_choice[0]], DAY)
+    assert choose(engine, ws, schedule()) == (live_choice, None)
+    with Session(engine) as session:
+        rehearsal = select_images(session, ws.personas["ava"], schedule(), "instagram", DAY,
+                                  rehearsal=True)
+    assert [Path(a.path).name for a in rehearsal.images] != live_choice
