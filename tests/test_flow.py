@@ -100,7 +100,8 @@ def test_approval_required_stops_at_drafted_and_auto_goes_on(ctx: Context) -> No
     statuses = {(i.post["persona"], i.status) for i in items}
     assert statuses == {("ava", "drafted"), ("mei", "approved")}
     ava = [i for i in items if i.post["persona"] == "ava"]
-    assert all("needs approval (influencer approve)" in i.warnings for i in ava)
+    assert all(f"needs approval: influencer approve {i.post['post_id'][:8]} --as NAME" in i.warnings
+               for i in ava)
 
 
 def test_approve_by_persona_and_day_then_reject_and_edit(ctx: Context) -> None:
@@ -168,13 +169,32 @@ def test_stale_when_the_persona_file_changes_and_fresh_after_redraft(workspace: 
     ctx = open_context(workspace, clock)
     items = build_preview(ctx, window(persona="mei")).items
     assert items and all(i.stale for i in items)
-    assert all("stale: the persona or schedule file changed since this draft; redraft it" in i.warnings
-               for i in items)
+    assert all(any(w.startswith("stale: what it was drafted from changed (the persona's voice")
+                   for w in i.warnings) for i in items)
     post = posts_by_id(ctx, [items[0].post["post_id"]])[0]
     with pytest.raises(InfluencerError, match="is stale"):
         publish_dry(ctx, post)  # never publish what no one previewed
     redraft(ctx, posts_by_id(ctx, [i.post["post_id"] for i in items]))
     assert not any(i.stale for i in build_preview(ctx, window(persona="mei")).items)
+    ctx.engine.dispose()
+
+
+def test_a_change_a_draft_is_not_made_from_leaves_it_fresh(workspace: Path,
+                                                          clock: FixedClock) -> None:
+    """Rights dates, accounts and the schedule's times cannot change a draft: no redraft asked."""
+    ctx = open_context(workspace, clock)
+    build_preview(ctx, window(persona="mei"))
+    ctx.engine.dispose()
+    persona, schedule = workspace / "personas" / "mei.yaml", workspace / "schedules" / "city-evenings.yaml"
+    for path, old, new in [(persona, "expires: 2032-09-30", "expires: 2033-09-30"),
+                           (persona, "territories: [JP, US]", "territories: [JP]"),
+                           (schedule, "grace: 600", "grace: 1200")]:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (path, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    ctx = open_context(workspace, clock)
+    items = build_preview(ctx, window(persona="mei")).items
+    assert items and not any(i.stale for i in items)
     ctx.engine.dispose()
 
 

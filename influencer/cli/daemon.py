@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from influencer.cli.base import JsonOption, State, app, print_json, table
+from influencer.cli.base import EXIT_UNAVAILABLE, JsonOption, State, app, print_json, table
 from influencer.cli.posts import ActorOption, _context
 from influencer.errors import InfluencerError
 
@@ -74,14 +74,27 @@ def _say_not_live(ctx: Context, dry_run: bool) -> None:
 
 
 @app.command()
-def status(as_json: JsonOption = False) -> None:
-    """Next runs per schedule, posts by status, and each daemon's heartbeat and configuration.
-    Exit 0 when healthy, 1 when posts are failed, unconfirmed or held, 2 when no daemon has a
-    recent heartbeat."""
+def status(
+    within: Annotated[float | None, typer.Option(
+        "--within", metavar="SECONDS", min=1, help="A daemon seen this recently counts as alive "
+        "(default: three [daemon] heartbeats; with cron, more than the cron interval).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Next runs per schedule, posts by status, posts that need a person, and each daemon's
+    heartbeat and configuration. Exit 0 when healthy, 1 when no daemon has been seen within its
+    heartbeat window, 2 when a post failed in the last 24 hours or is unconfirmed, 3 when the
+    database is unreachable."""
+    from influencer.flow.context import database_unavailable
     from influencer.flow.status import status_report
 
-    with _context() as ctx:
-        report = status_report(ctx)
+    try:
+        with _context() as ctx:
+            report = status_report(ctx, within)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        typer.echo(f"error: the database is unreachable: {_first_line(exc)}", err=True)
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
     if as_json:
         print_json(report.as_json())
     else:
@@ -89,11 +102,28 @@ def status(as_json: JsonOption = False) -> None:
     raise typer.Exit(report.exit_code)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _show_status(report: StatusReport) -> None:
+    from influencer.flow.context import short_id
+
     table("Next runs", ["schedule", "persona", "platform", "next publish (UTC)"],
           [[r["schedule"], r["persona"], r["platform"], (r["next_publish_at"] or "none")[:19]]
            for r in report.next_runs])
-    table("Posts", ["status", "count"], [[s, str(n)] for s, n in sorted(report.counts.items())])
+    counts = dict(report.counts)
+    if report.retrying:
+        counts["approved"] = counts.get("approved", 0) - report.retrying
+        counts["retrying (approved, after an error)"] = report.retrying
+    table("Posts", ["status", "count"], [[s, str(n)] for s, n in sorted(counts.items()) if n])
+    if report.problems:
+        table("Needs a person", ["post", "twin/platform", "status", "since (UTC)", "error", "do"],
+              [[short_id(p["post_id"]), f"{p['persona']}/{p['platform']}", p["status"],
+                p["since"][:16], p["error"] or "",
+                f"influencer {'retry' if p['status'] == 'failed' else 'resolve'} "
+                f"{short_id(p['post_id'])} --as NAME"] for p in report.problems])
     table("Daemons", ["id", "mode", "last seen (UTC)", "state", "configuration"],
           [[d["id"], d["mode"] + (" once" if d["once"] else ""), d["seen_at"][:19],
             "alive" if d["alive"] else ("stopped" if d["stopped_at"] else "silent"),
@@ -103,9 +133,12 @@ def _show_status(report: StatusReport) -> None:
     if report.paused:
         typer.echo("paused: " + ", ".join("everything" if p == "*" else p for p in report.paused))
     if not report.alive:
-        typer.echo("no daemon has a recent heartbeat: nothing is publishing")
-    elif report.needing_a_person:
-        typer.echo(f"{report.needing_a_person} posts need a person: influencer queue")
+        typer.echo(f"no daemon seen in the last {report.window:.0f} s: nothing is publishing "
+                   "(start one: influencer run)")
+    if report.problems:
+        many = len(report.problems) != 1
+        typer.echo(f"{len(report.problems)} {'posts' if many else 'post'} failed or "
+                   f"{'are' if many else 'is'} unconfirmed: see above, or influencer queue")
 
 
 @app.command()

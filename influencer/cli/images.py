@@ -22,7 +22,8 @@ def images_scan(
 
     Incremental: files whose size and modification time are unchanged are not read again.
     Prints added/changed/unchanged/missing/skipped per persona, with the reason for each file
-    skipped. Exit 1 when any file was skipped as bad.
+    skipped. A sidecar is photo.jpg.yaml or photo.yaml; one that matches no image is reported.
+    Exit 1 when any file was skipped as bad or a sidecar matches no image.
     """
     from influencer.imagery import scan_library
 
@@ -36,7 +37,9 @@ def images_scan(
             typer.echo(f"  missing {path}")
         for skipped in r.skipped:
             typer.echo(f"  skipped {skipped.path}: {skipped.reason}", err=True)
-    raise typer.Exit(EXIT_PROBLEMS if any(r.skipped for r in reports) else EXIT_OK)
+        for orphan in r.orphans:
+            typer.echo(f"  {orphan.path}: {orphan.reason}", err=True)
+    raise typer.Exit(EXIT_PROBLEMS if any(r.skipped or r.orphans for r in reports) else EXIT_OK)
 
 
 @images_app.command("list")

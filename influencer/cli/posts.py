@@ -78,12 +78,22 @@ def _parse_day(text: str | None) -> date | None:
         raise InfluencerError(f"--day {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _show(items: list[PreviewItem], title: str) -> None:
+WideOption = Annotated[bool, typer.Option("--wide", help="A table with every column, whatever "
+                                          "the terminal's width.")]
+PlainOption = Annotated[bool, typer.Option("--plain", help="One tab-separated line per post "
+                                           "(the default when output is piped).")]
+
+
+def _show(items: list[PreviewItem], title: str, wide: bool = False, plain: bool = False) -> None:
     from rich.console import Console
 
-    from influencer.preview.terminal import render_table
+    from influencer.preview.terminal import layout_for, render
 
-    render_table(items, Console(), title)
+    console = Console()
+    layout = layout_for(console, not sys.stdout.isatty(), wide, plain)
+    if layout == "table" and wide:
+        console = Console(width=max(console.width, 220))
+    render(items, console, title, layout)
 
 
 @app.command()
@@ -96,6 +106,8 @@ def preview(
     html: Annotated[Path | None, typer.Option(metavar="FILE",
                                               help="Also write a self-contained HTML page.")] = None,
     outbox: Annotated[bool, typer.Option(help="Also dry-publish every drafted post to outbox/.")] = False,
+    wide: WideOption = False,
+    plain: PlainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Draft what is missing in the window (stored), then show the stored drafts exactly as they
@@ -123,15 +135,18 @@ def preview(
     if as_json:
         print_json(preview_document(items, begin.isoformat(), window.end.isoformat()))
     else:
-        _show(items, title)
+        _show(items, title, wide, plain)
         typer.echo(f"{len(items)} posts, {result.not_drafted} could not be drafted, "
-                   f"{len(result.excluded)} slots excluded" + (f"; HTML: {html}" if html else ""))
+                   f"{len(result.excluded)} slots excluded" + (f"; HTML: {html}" if html else ""),
+                   err=plain or not sys.stdout.isatty())  # piped: the lines stay one per post
     raise typer.Exit(EXIT_PROBLEMS if result.not_drafted else EXIT_OK)
 
 
 @app.command()
 def queue(
     unconfirmed: Annotated[bool, typer.Option(help="Only posts whose outcome is unknown.")] = False,
+    wide: WideOption = False,
+    plain: PlainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Posts waiting for something: a draft, approval, a person's decision, or their slot."""
@@ -143,7 +158,7 @@ def queue(
     if as_json:
         print_json([item.as_json() for item in items])
     else:
-        _show(items, "Queue")
+        _show(items, "Queue", wide, plain)
 
 
 def _selected(ctx: Context, ids: list[str] | None, persona: str | None, day: str | None,
@@ -196,22 +211,40 @@ def reject(
 @app.command()
 def edit(
     post_id: Annotated[str, typer.Argument(metavar="ID", help="The post to edit.")],
-    caption: Annotated[str | None, typer.Option(help="The new caption (default: open $EDITOR).")] = None,
+    caption: Annotated[str | None, typer.Option(
+        help="The new caption, as it should read without the label; hashtags written at its end "
+             "become the post's hashtags (none written: it keeps its own).")] = None,
+    hashtags: Annotated[str | None, typer.Option(
+        help='The post\'s hashtags, e.g. "#knitwear #layering" ("" for none beyond the '
+             "persona's always ones, which must stay).")] = None,
+    image: Annotated[list[str] | None, typer.Option(
+        "--image", metavar="FILE",
+        help="An image from the twin's library to use instead (repeat for a carousel); "
+             "rendered and labelled again.")] = None,
     actor: ActorOption = None,
 ) -> None:
-    """Change a draft's caption. It is checked and labelled again (the label cannot be removed);
-    an approved post goes back to drafted. The audit event keeps the old and the new text."""
-    from influencer.flow.approve import edit_caption
-    from influencer.flow.context import posts_by_id
+    """Change a draft's caption, hashtags or images. Without an option, opens $EDITOR on the
+    caption and its hashtags. It is checked and labelled again: the label and a paid
+    partnership's #ad cannot be removed and are never doubled, a repeated hashtag is refused.
+    An approved post goes back to drafted. The audit event keeps the old and the new text."""
+    from influencer.flow.context import posts_by_id, short_id
+    from influencer.flow.edit import Edit, edit_post, editable_text, parse_hashtags
 
     with _context(actor, "edit") as ctx:
         [post] = posts_by_id(ctx, [post_id])
-        text = caption if caption is not None else _in_editor(post.body or "")
-        if text is None:
-            typer.echo("no change")
-            return
-        edited = edit_caption(ctx, post, text)
-    typer.echo(f"edited {post_id} ({edited.status}):\n{edited.text}")
+        change = Edit(caption=caption,
+                      hashtags=None if hashtags is None else parse_hashtags(hashtags),
+                      images=image or ())
+        if caption is None and hashtags is None and not image:
+            text = _in_editor(editable_text(post))
+            if text is None:
+                typer.echo("no change")
+                return
+            change = Edit(caption=text)
+        edited = edit_post(ctx, post, change)
+    typer.echo(f"edited {short_id(edited.id)} ({edited.status}):\n{edited.text}")
+    for picture in edited.images if image else ():
+        typer.echo(f"image: {picture.source} → {picture.file}")
 
 
 def _in_editor(text: str) -> str | None:

@@ -24,6 +24,7 @@ from influencer.flow.claim import accounts_due, claim, expired_leases, release
 from influencer.flow.context import log, step
 from influencer.flow.draft import draft_posts
 from influencer.flow.due import drafts_due, rehearse_due
+from influencer.flow.outcome import retrying
 from influencer.flow.publish import send_claimed
 from influencer.flow.settle import settle, settle_unconfirmed, skip_missed
 
@@ -43,30 +44,41 @@ class Daemon:
         self._claiming = threading.Lock()
         self._drafting = threading.Lock()
         self._again = False
+        self.troubles: list[Post] = []  # posts that did not go out as planned (``run --once`` exit 1)
 
     @property
     def limits(self) -> Limits:
         return self.ctx.limits
 
-    def run_once(self) -> None:
-        """``run --once``: everything due now, then return when every outcome is recorded."""
+    def run_once(self) -> int:
+        """``run --once``: everything due now, then return when every outcome is recorded.
+        Returns 1 when a post did not go out as planned (failed, held, unconfirmed, or waiting
+        to be sent again after an error), each then named in the log; else 0."""
         self.maintain()
         self.draft_due()
         self.publish_due()
         self.drain(None)
+        for post in self.troubles:
+            log.error("needs attention: %s/%s post %s is %s: %s", post.persona, post.platform,
+                      post.id, "retrying" if retrying(post) else post.status,
+                      post.last_error or post.reason or "no reason recorded")
+        return 1 if self.troubles else 0
 
     def maintain(self) -> None:
         if self.dry_run:  # a rehearsal changes no live status
             return
         for post in expired_leases(self.ctx):
             step(post, "unconfirmed", post.reason or "", logging.WARNING)
-            settle(self.ctx, post)
+            settled = settle(self.ctx, post) or post
+            if settled.status != S.published:
+                self.troubles.append(settled)
         for post in settle_unconfirmed(self.ctx):  # still unknown after settle_within: a person
             self.alerts.notify(post_alert("unconfirmed", post))
         skip_missed(self.ctx)
         for post in settle_unapproved(self.ctx):
             step(post, str(post.status), post.reason or "", logging.WARNING)
             if post.status == S.held:
+                self.troubles.append(post)
                 self.alerts.notify(post_alert("held", post))
         for alert in approval_alerts(self.ctx) + rights_alerts(self.ctx):
             self.alerts.notify(alert)
@@ -161,6 +173,8 @@ class Daemon:
                 self.metrics.publish.labels(post.platform, str(sent.post.status)).observe(sent.seconds)
             if sent.post.status in ALERTED:
                 self.alerts.notify(post_alert(str(sent.post.status), sent.post))
+            if sent.post.status in (*ALERTED, S.unconfirmed) or retrying(sent.post):
+                self.troubles.append(sent.post)
         except Exception:  # the post stays publishing; its lease ends and it becomes unconfirmed
             log.exception("recording the outcome of post %s failed", post.id)
         finally:
@@ -172,6 +186,7 @@ class Daemon:
         for done in rehearse_due(self.ctx):
             if done.published is None:
                 step(done.post, "dry-run-failed", done.error or "", logging.WARNING)
+                self.troubles.append(done.post.model_copy(update={"last_error": done.error}))
             else:
                 step(done.post, "dry-run", f"outbox {done.published.detail.get('folder')}")
 

@@ -89,9 +89,9 @@ class DaemonRunner:
     def run_once(self) -> int:
         self._signals()  # SIGTERM: no new claims; what is in flight is still recorded
         self._beat()
-        self.daemon.run_once()
+        code = self.daemon.run_once()
         self._beat(stopped=True)
-        return 0
+        return code
 
     def run(self) -> int:
         from apscheduler.schedulers.background import BackgroundScheduler

@@ -3,12 +3,16 @@ the queries the steps share; and the one log line each publishing step writes.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -72,10 +76,30 @@ class Window:
     platform: str | None = None
 
 
+MIN_PREFIX = 4  # the shortest id prefix accepted
+SHORT_ID = 8  # how much of an id the terminal shows; every command accepts it
+
+
+def short_id(post_id: str) -> str:
+    return post_id[:SHORT_ID]
+
+
 def posts_by_id(ctx: Context, ids: Iterable[str]) -> list[Post]:
-    wanted = list(ids)
+    """The posts with these ids, in order; each may be given whole or by a unique prefix (the
+    short ids the terminal shows)."""
+    wanted = [i.strip().lower() for i in ids]
     with ctx.session() as session:
         found = {p.id: p for p in session.exec(select(Post).where(col(Post.id).in_(wanted)))}
+        for prefix in [i for i in wanted if i not in found]:
+            if len(prefix) < MIN_PREFIX or not prefix.isalnum():
+                continue
+            matches = list(session.exec(select(Post).where(col(Post.id).startswith(prefix))
+                                        .order_by(col(Post.id)).limit(4)))
+            if len(matches) > 1:
+                shown = ", ".join(m.id for m in matches[:3]) + (", …" if len(matches) > 3 else "")
+                raise InfluencerError(f"post id {prefix!r} is ambiguous ({shown}): give more of it")
+            if matches:
+                found[prefix] = matches[0]
     missing = [i for i in wanted if i not in found]
     if missing:
         raise InfluencerError(f"no post with id {', '.join(missing)}")
@@ -100,14 +124,38 @@ def local_day(ctx: Context, post: Post) -> date:
     return post.slot_at.astimezone(zone).date()
 
 
+# What a draft is made from: a change anywhere else (rights dates, accounts, credentials, the
+# schedule's times or approval) cannot change a draft, so it does not make one stale.
+PERSONA_DRAFTED_FROM: dict[str, Any] = {
+    "name": True, "twin_of": True, "voice": True, "imagery": True, "disclosure": True,
+    "writer": {"name", "model", "base_url", "temperature", "template"}}
+SCHEDULE_DRAFTED_FROM: dict[str, Any] = {"campaign": True, "images": True}
+
+
+def drafted_from(model: BaseModel, fields: dict[str, Any]) -> str:
+    """The sha256 of the parts of a persona or schedule a draft is made from."""
+    chosen = model.model_dump(mode="json", include=fields)
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
+
+
+def draft_hashes(ctx: Context, persona: str, schedule: str) -> tuple[str, str]:
+    return (drafted_from(ctx.ws.personas[persona], PERSONA_DRAFTED_FROM),
+            drafted_from(ctx.ws.schedules[schedule], SCHEDULE_DRAFTED_FROM))
+
+
 def is_stale(ctx: Context, post: Post) -> bool:
-    """A draft whose persona or schedule file changed since it was written."""
+    """A draft whose voice, imagery, writer, disclosure, campaign or image choice changed since
+    it was written. (Drafts stored by earlier versions hold the whole file's sha256: still accepted.)"""
     if post.persona_hash is None:
         return False
-    persona = ctx.ws.sources.get(f"persona:{post.persona}")
-    schedule = ctx.ws.sources.get(f"schedule:{post.schedule}")
-    return (persona is None or persona.sha256 != post.persona_hash
-            or schedule is None or schedule.sha256 != post.schedule_hash)
+    persona = ctx.ws.personas.get(post.persona)
+    schedule = ctx.ws.schedules.get(post.schedule)
+    if persona is None or schedule is None:
+        return True
+    files = (ctx.ws.sources[f"persona:{post.persona}"].sha256,
+             ctx.ws.sources[f"schedule:{post.schedule}"].sha256)
+    stored = (post.persona_hash, post.schedule_hash)
+    return stored != files and stored != draft_hashes(ctx, post.persona, post.schedule)
 
 
 def grant_for(ctx: Context, persona: str) -> Rights:

@@ -14,13 +14,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from influencer.captions import CaptionDrafter, CaptionRequest, CaptionResult, ImageInput
+from influencer.captions.model import Revision
 from influencer.config import Persona, Schedule, platform_spec
 from influencer.disclosure import Draft, LabeledPost, label
 from influencer.errors import DisclosureError, InfluencerError
-from influencer.flow.context import Context, is_stale, posts_by_id, rights_refusal
+from influencer.flow.context import (
+    Context,
+    draft_hashes,
+    is_stale,
+    posts_by_id,
+    rights_refusal,
+    short_id,
+)
 from influencer.imagery import (
     RenderedImage,
     record_uses,
@@ -29,7 +37,7 @@ from influencer.imagery import (
     scan_library,
     select_images,
 )
-from influencer.store import Post, PostMode, PostStatus, StoredImage, transition
+from influencer.store import AuditEvent, Post, PostMode, PostStatus, StoredImage, transition
 from influencer.store.models import ImageAsset
 
 Progress = Callable[[int], None]  # called with how many posts were just finished
@@ -65,8 +73,9 @@ def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | st
         return str(refusal)
     spec = platform_spec(post.platform)
     with ctx.session() as session:
+        rejected = rejections(session, post.id)
         selection = select_images(session, persona, schedule, post.platform, post.slot_at,
-                                  rehearsal=post.mode == PostMode.dry)
+                                  rehearsal=post.mode == PostMode.dry, avoid=rejected.images)
         if not selection.ok:
             return str(selection.reason)
         assets = list(selection.images)
@@ -77,8 +86,34 @@ def _prepare(ctx: Context, post: Post, recent: tuple[str, ...]) -> Prepared | st
     images = tuple(ImageInput(r.path.read_bytes(), r.media_type, tuple(a.tags), a.alt_text,
                               r.path.name) for r, a in zip(rendered, assets, strict=True))
     request = CaptionRequest(persona=persona, platform=spec, slot_key=_slot_key(post),
-                             images=images, campaign=schedule.campaign, recent=recent)
+                             images=images, campaign=schedule.campaign, recent=recent,
+                             revision=rejected.revision)
     return Prepared(post, persona, schedule, assets, rendered, request)
+
+
+REJECTED = "rejected: "  # how a person's rejection reason begins
+
+
+@dataclass(frozen=True)
+class Rejections:
+    images: frozenset[str]  # source sha256 of every image a person rejected for the slot
+    revision: Revision | None  # the latest rejection, when nothing happened to the post since
+
+
+def rejections(session: Session, post_id: str) -> Rejections:
+    """What people rejected for this post's slot, from its audit events."""
+    events = list(session.exec(select(AuditEvent).where(col(AuditEvent.post_id) == post_id)
+                               .order_by(col(AuditEvent.id))))
+    images: set[str] = set()
+    for event in events:
+        images.update(str(sha) for sha in event.detail.get("rejected_images") or ())
+    revision = None
+    if events and str(events[-1].detail.get("reason", "")).startswith(REJECTED):
+        last = events[-1].detail
+        revision = Revision("rewrite", "a person rejected it: "
+                            + str(last["reason"]).removeprefix(REJECTED),
+                            str(last.get("rejected_text") or ""))
+    return Rejections(frozenset(images), revision)
 
 
 def _slot_key(post: Post) -> str:
@@ -96,16 +131,16 @@ def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
             return
         drafted = post.model_copy(update={
             "body": caption.text, "hashtags": list(caption.hashtags), "writer": caption.writer,
-            "images": [_image_entry(r, a, caption.alt_text)
+            "images": [image_entry(r, a, caption.alt_text)
                        for r, a in zip(prepared.rendered, prepared.assets, strict=True)]})
         labelled = label(Draft.from_post(drafted, persona, paid=schedule.campaign.paid), persona,
                          platform_spec(post.platform))
+        persona_hash, schedule_hash = draft_hashes(ctx, persona.id, schedule.id)
         changes: dict[str, Any] = {
             "body": drafted.body, "text": labelled.text, "hashtags": drafted.hashtags,
             "alt_texts": labelled.alt_texts, "flags": labelled.flag_map, "images": drafted.images,
             "writer": caption.writer, "model": caption.model, "prompt_hash": caption.prompt_sha256,
-            "persona_hash": ctx.ws.sources[f"persona:{persona.id}"].sha256,
-            "schedule_hash": ctx.ws.sources[f"schedule:{schedule.id}"].sha256, "last_error": None,
+            "persona_hash": persona_hash, "schedule_hash": schedule_hash, "last_error": None,
         }
         if result.status == "held":
             release_uses(session, post.id)
@@ -120,7 +155,7 @@ def _store(ctx: Context, prepared: Prepared, result: CaptionResult) -> None:
                        reason="approval: auto")
 
 
-def _image_entry(rendered: RenderedImage, asset: ImageAsset, caption_alt: str) -> StoredImage:
+def image_entry(rendered: RenderedImage, asset: ImageAsset, caption_alt: str) -> StoredImage:
     return StoredImage(file=rendered.path.name, sha256=rendered.sha256, path=str(rendered.path),
                        source=asset.path, source_sha256=rendered.source_sha256,
                        media_type=rendered.media_type, width=rendered.width, height=rendered.height,
@@ -206,17 +241,22 @@ REDRAFTABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.approved, Post
                PostStatus.skipped, PostStatus.failed)
 
 
+def label_again(ctx: Context, post: Post) -> LabeledPost:
+    """A post's fields through the disclosure step (an edit's, before they are stored)."""
+    persona = ctx.ws.personas[post.persona]
+    schedule = ctx.ws.schedules[post.schedule]
+    return label(Draft.from_post(post, persona, paid=schedule.campaign.paid), persona,
+                 platform_spec(post.platform))
+
+
 def labelled(ctx: Context, post: Post) -> LabeledPost:
     """The stored draft through the disclosure step again; it must match what was previewed."""
     if not post.text or post.body is None:
         raise InfluencerError(f"post {post.id} has no draft yet")
     if is_stale(ctx, post):
-        raise InfluencerError(f"post {post.id} is stale: its persona or schedule changed since it "
-                              "was drafted; redraft it (influencer redraft)")
-    persona = ctx.ws.personas[post.persona]
-    schedule = ctx.ws.schedules[post.schedule]
-    result = label(Draft.from_post(post, persona, paid=schedule.campaign.paid), persona,
-                   platform_spec(post.platform))
+        raise InfluencerError(f"post {post.id} is stale: what it was drafted from changed; "
+                              f"redraft it (influencer redraft {short_id(post.id)})")
+    result = label_again(ctx, post)
     if result.text != post.text or result.alt_texts != post.alt_texts:
         raise DisclosureError(f"post {post.id}: labelling it now gives a different text than was "
                               "previewed; redraft it")

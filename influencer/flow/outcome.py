@@ -70,6 +70,11 @@ def move(ctx: Context, post: Post, target: PostStatus, reason: str,
     return moved
 
 
+def retrying(post: Post) -> bool:
+    """Sent back to ``approved`` after an error, to be tried again (not a quota wait)."""
+    return post.status == S.approved and (post.reason or "").startswith("attempt ")
+
+
 def retry_later(ctx: Context, post: Post, exc: RetryableError, limits: Limits,
                 changes: dict[str, Any] | None = None) -> Post:
     """Back to approved, waiting in ``publish_retry`` (backoff, never sooner than the platform

@@ -7,19 +7,30 @@ These return posts and plain data; ``preview/`` and the CLI turn them into rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlmodel import col, select
 
 from influencer.captions import measure
 from influencer.config import platform_spec
 from influencer.errors import InfluencerError
-from influencer.flow.context import Context, Window, grant_for, grant_state, posts_by_id
+from influencer.flow.context import (
+    Context,
+    Window,
+    grant_for,
+    grant_state,
+    posts_by_id,
+    short_id,
+)
 from influencer.flow.draft import draft_posts, labelled
 from influencer.flow.plan import Excluded, materialise
 from influencer.platforms import platform_class
 from influencer.platforms.outbox import post_document, post_json
-from influencer.store import Post, PostStatus
+from influencer.store import Post, PostKind, PostStatus
+from influencer.store.models import PublishRetry
 
 ProgressFactory = Callable[[int], Callable[[int], None]]  # total -> advance(n)
 
@@ -65,17 +76,65 @@ def caption_length(post: Post) -> tuple[int, int]:
     return (measure(post.text, spec.caption_counting) if post.text else 0), spec.caption_limit
 
 
-def warnings(ctx: Context, post: Post, stale: bool) -> list[str]:
-    notes = []
-    if post.status in (PostStatus.held, PostStatus.skipped, PostStatus.failed) and post.reason:
+@dataclass(frozen=True)
+class Standing:
+    """Where a post stands, as a person reads it: the status column's words, and the notes
+    (the last error, what to do) the warnings column shows."""
+
+    label: str
+    notes: tuple[str, ...] = ()
+
+
+def retry_times(ctx: Context, posts: Sequence[Post]) -> dict[str, datetime]:
+    """When each of ``posts`` that waits to be sent again may go (``publish_retry``)."""
+    waiting = [p.id for p in posts if p.status == PostStatus.approved and p.attempts]
+    if not waiting:
+        return {}
+    with ctx.session() as session:
+        rows = session.exec(select(PublishRetry).where(col(PublishRetry.post_id).in_(waiting)))
+        return {row.post_id: row.not_before for row in rows}
+
+
+def standing(ctx: Context, post: Post, retry_at: datetime | None = None) -> Standing:
+    """Failed, retrying (attempt n, next at …), unconfirmed or being sent, with the last error
+    and the command that acts on it; otherwise the stored status."""
+    error = post.last_error or post.reason or "no error recorded"
+    if post.status == PostStatus.failed:
+        return Standing("failed", (f"failed after {post.attempts} attempt(s): {error}",
+                                   f"send it again: influencer retry {post.id} --as NAME"))
+    if post.status == PostStatus.approved and post.attempts and retry_at is not None:
+        when = ("due now" if retry_at <= ctx.now()
+                else f"next at {retry_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+        return Standing(f"retrying (attempt {post.attempts} of {ctx.limits.attempts} failed, {when})",
+                        (f"last error: {post.last_error or 'none recorded'}",))
+    if post.status == PostStatus.unconfirmed:
+        looked = f"; last lookup: {post.last_error}" if post.last_error != post.reason else ""
+        return Standing("unconfirmed", (
+            f"unconfirmed: {post.reason or 'the platform did not say'}{looked}",
+            f"the daemon looks it up; or settle it: influencer resolve {post.id} "
+            "--published URL | --not-published"))
+    if post.status == PostStatus.publishing:
+        lease = f" (lease until {post.lease_until:%H:%M:%S} UTC)" if post.lease_until else ""
+        return Standing("publishing", (f"being sent by {post.claimed_by}{lease}",))
+    return Standing(str(post.status))
+
+
+def warnings(ctx: Context, post: Post, stale: bool, retry_at: datetime | None = None) -> list[str]:
+    notes = list(standing(ctx, post, retry_at).notes)
+    if post.status in (PostStatus.held, PostStatus.skipped) and post.reason:
         notes.append(f"{post.status}: {post.reason}")
     if post.status == PostStatus.planned and post.last_error:
         notes.append(f"could not be drafted: {post.last_error}")
     if stale:
-        notes.append("stale: the persona or schedule file changed since this draft; redraft it")
+        notes.append("stale: what it was drafted from changed (the persona's voice, imagery, "
+                     "writer or disclosure, or the schedule's campaign or images); redraft it")
     schedule = ctx.ws.schedules.get(post.schedule)
-    if post.status == PostStatus.drafted and schedule and schedule.approval == "required":
-        notes.append("needs approval (influencer approve)")
+    if post.status == PostStatus.drafted and post.publish_at <= ctx.now():
+        notes.append("its time passed without approval: the daemon holds it, and skips it once "
+                     "the schedule's grace is over")
+    elif post.status == PostStatus.drafted and schedule and (
+            schedule.approval == "required" or post.kind == PostKind.manual):
+        notes.append(f"needs approval: influencer approve {short_id(post.id)} --as NAME")
     if post.persona in ctx.ws.personas:
         grant = grant_state(ctx, post.persona)
         if grant.name == "expiring":

@@ -4,8 +4,9 @@
 Each daemon records who it is, when it was last alive and a hash of the configuration it runs,
 so a dead daemon, or two daemons reading different files, is noticed.
 
-Exit codes: 0 healthy; 1 some posts are failed, unconfirmed or held (a person must act);
-2 no daemon has a recent heartbeat (nothing is publishing).
+Exit codes (for monitoring): 0 healthy; 1 no daemon seen within its heartbeat window (nothing is
+publishing); 2 a post failed in the last 24 hours or is unconfirmed (a person must act); 3 the
+database is unreachable (the command's own handling). No daemon outranks a failed post.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from influencer.flow.plan import plan
 from influencer.store import Post, PostMode, PostStatus
 from influencer.store.models import DaemonBeat, Pause
 
-NEEDS_A_PERSON = (PostStatus.failed, PostStatus.unconfirmed, PostStatus.held)
 LOOK_AHEAD = timedelta(days=32)  # far enough for a monthly cron
 SHOWN_FOR = timedelta(days=1)  # stopped daemons are listed this long after their last beat
+RECENT = timedelta(days=1)  # failed posts count against health this long; unconfirmed ones until settled
+EXIT_HEALTHY, EXIT_NO_DAEMON, EXIT_POSTS_FAILED = 0, 1, 2
 
 
 @dataclass
@@ -41,40 +43,56 @@ class StatusReport:
     daemons: list[dict[str, Any]] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
     config_hash: str = ""
+    problems: list[dict[str, Any]] = field(default_factory=list)  # failed (recent), unconfirmed
+    retrying: int = 0  # approved posts waiting to be sent again after an error
+    window: float = 0.0  # seconds: a daemon seen this recently counts as alive
 
     @property
     def alive(self) -> int:
         return sum(d["alive"] for d in self.daemons)
 
     @property
-    def needing_a_person(self) -> int:
-        return sum(self.counts.get(str(s), 0) for s in NEEDS_A_PERSON)
-
-    @property
     def exit_code(self) -> int:
         if not self.alive:
-            return 2
-        return 1 if self.needing_a_person else 0
+            return EXIT_NO_DAEMON
+        return EXIT_POSTS_FAILED if self.problems else EXIT_HEALTHY
 
     def as_json(self) -> dict[str, Any]:
         return {"now": self.now.isoformat(), "config_hash": self.config_hash,
-                "next_runs": self.next_runs, "counts": self.counts, "daemons": self.daemons,
-                "paused": self.paused, "alive": self.alive, "exit_code": self.exit_code}
+                "next_runs": self.next_runs, "counts": self.counts, "retrying": self.retrying,
+                "problems": self.problems, "daemons": self.daemons, "paused": self.paused,
+                "alive": self.alive, "heartbeat_window": self.window, "exit_code": self.exit_code}
 
 
-def status_report(ctx: Context) -> StatusReport:
+def status_report(ctx: Context, window: float | None = None) -> StatusReport:
+    """The report; a daemon counts as alive when seen within ``window`` seconds (default three
+    heartbeats). A ``run --once`` daemon stops after its pass: seen within the window is alive
+    (set the window above the cron interval)."""
     now = ctx.now()
-    report = StatusReport(now, _next_runs(ctx, now), config_hash=config_hash(ctx.ws))
-    stale_after = timedelta(seconds=3 * ctx.ws.settings.daemon.heartbeat)
+    window = window or 3 * ctx.ws.settings.daemon.heartbeat
+    report = StatusReport(now, _next_runs(ctx, now), config_hash=config_hash(ctx.ws), window=window)
+    stale_after = timedelta(seconds=window)
     with ctx.session() as session:
         rows = session.exec(select(Post.status, func.count()).where(col(Post.mode) == PostMode.live)
                             .group_by(col(Post.status))).all()
         report.counts = {str(status): count for status, count in rows}
+        report.retrying = session.exec(select(func.count()).select_from(Post).where(
+            col(Post.mode) == PostMode.live, col(Post.status) == PostStatus.approved,
+            col(Post.attempts) > 0)).one()
+        troubled = session.exec(select(Post).where(
+            col(Post.mode) == PostMode.live,
+            (col(Post.status) == PostStatus.unconfirmed)
+            | ((col(Post.status) == PostStatus.failed) & (col(Post.updated_at) >= now - RECENT)))
+            .order_by(col(Post.updated_at))).all()
+        report.problems = [{
+            "post_id": p.id, "persona": p.persona, "platform": p.platform, "status": str(p.status),
+            "publish_at": p.publish_at.isoformat(), "since": p.updated_at.isoformat(),
+            "attempts": p.attempts, "error": p.last_error or p.reason} for p in troubled]
         beats = session.exec(select(DaemonBeat).where(col(DaemonBeat.seen_at) >= now - SHOWN_FOR)
                              .order_by(col(DaemonBeat.seen_at).desc())).all()
         report.paused = sorted(session.exec(select(Pause.scope)).all())
     for row in beats:
-        alive = row.stopped_at is None and row.seen_at >= now - stale_after
+        alive = (row.stopped_at is None or row.once) and row.seen_at >= now - stale_after
         report.daemons.append({
             "id": row.id, "host": row.host, "pid": row.pid, "mode": row.mode, "once": row.once,
             "started_at": row.started_at.isoformat(), "seen_at": row.seen_at.isoformat(),

@@ -9,6 +9,7 @@ path and reason and skipped; the scan goes on, and each persona's changes are on
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,13 @@ from sqlmodel import Session, col, select
 
 from influencer.clock import utcnow
 from influencer.errors import BadImage, ImageryError
-from influencer.imagery.sidecar import Sidecar, load_sidecar, shown_path
+from influencer.imagery.sidecar import (
+    SIDECAR_SUFFIXES,
+    Sidecar,
+    load_sidecar,
+    shown_path,
+    sidecar_candidates,
+)
 from influencer.imagery.source import (
     IMAGE_SUFFIXES,
     OTHER_IMAGE_SUFFIXES,
@@ -53,6 +60,7 @@ class ScanReport:
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # newly gone since the last scan
     skipped: list[SkippedFile] = field(default_factory=list)
+    orphans: list[SkippedFile] = field(default_factory=list)  # sidecars that match no image
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,7 @@ def _scan_persona(ws: Workspace, engine: Engine, persona: Persona, hasher: Hashe
                 report.skipped.append(SkippedFile(rel, str(exc)))
                 _set_missing(session, rows.get(rel))
             progress.advance(task)
+        report.orphans = _orphan_sidecars(ws.root, folder, files)
         seen = {shown_path(path, ws.root) for path in files}
         for rel, row in sorted(rows.items()):
             if rel not in seen and not row.missing:
@@ -123,6 +132,29 @@ def _scan_persona(ws: Workspace, engine: Engine, persona: Persona, hasher: Hashe
                 report.missing.append(rel)
         session.commit()
     return report
+
+
+def _orphan_sidecars(root: Path, folder: Path, images: list[Path]) -> list[SkippedFile]:
+    """Sidecars no image claims (a renamed or deleted image, a typo), with the likeliest image."""
+    if not folder.is_dir():
+        return []
+    claimed = {c for image in images for c in sidecar_candidates(image)}
+    names = [image.name for image in images]
+    orphans = []
+    for here, folders, files in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in sorted(files):
+            path = Path(here) / name
+            if name.startswith(".") or path.suffix.lower() not in SIDECAR_SUFFIXES \
+                    or path in claimed:
+                continue
+            stem = name.removesuffix(path.suffix)
+            close = difflib.get_close_matches(stem, names, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            orphans.append(SkippedFile(shown_path(path, root),
+                                       f"sidecar matches no image{hint}: name it "
+                                       "<image file>.yaml or <image stem>.yaml, or delete it"))
+    return orphans
 
 
 def _new_row(persona_id: str, rel: str, now: datetime) -> ImageAsset:

@@ -72,9 +72,11 @@ def local_day(moment: datetime, zone: str) -> date:
 
 
 def select_images(session: Session, persona: Persona, schedule: Schedule, platform: str,
-                  slot_at: datetime, rehearsal: bool = False) -> Selection:
+                  slot_at: datetime, rehearsal: bool = False,
+                  avoid: frozenset[str] = frozenset()) -> Selection:
     """Images for the slot (schedule, platform, nominal time ``slot_at``); ``rehearsal`` for
-    a dry post, which also counts what other dry posts used."""
+    a dry post, which also counts what other dry posts used; never an image in ``avoid``
+    (source sha256: what a person rejected for this slot)."""
     counted = _counted(rehearsal)
     choice, day = schedule.images, local_day(slot_at, schedule.timezone)
     tags = sorted({tag.lower() for tag in choice.tags})
@@ -89,6 +91,11 @@ def select_images(session: Session, persona: Persona, schedule: Schedule, platfo
     usable = [a for a in tagged if not a.do_not_use]
     if not usable:
         return Selection((), f"{_all(len(tagged), noun)} marked do_not_use")
+    if avoid:
+        kept = [a for a in usable if a.sha256 not in avoid]
+        if not kept:
+            return Selection((), f"{_all(len(usable), noun)} rejected for this slot by a person")
+        usable = kept
     recent = _recent(session, persona.id, platform, day, choice.reuse_after_days, counted)
     fresh = [a for a in usable if a.sha256 not in recent]
     if not fresh:

@@ -1,4 +1,5 @@
-"""The optional sidecar beside an image: ``<image stem>.yaml`` with tags, alt, focal point.
+"""The optional sidecar beside an image — ``photo.jpg.yaml`` or ``photo.yaml`` — with tags,
+alt, focal point.
 
 It is validated like every workspace file: unknown keys are errors, and each problem names
 the sidecar, its line and the field.
@@ -32,12 +33,17 @@ class Sidecar(Strict):
         return sorted({tag.lower() for tag in value})
 
 
+def sidecar_candidates(image: Path) -> list[Path]:
+    """Where an image's sidecar may be: ``photo.jpg.yaml`` or ``photo.yaml`` (or ``.yml``)."""
+    return [*(image.with_name(image.name + s) for s in SIDECAR_SUFFIXES),
+            *(image.with_suffix(s) for s in SIDECAR_SUFFIXES)]
+
+
 def sidecar_path(image: Path) -> Path | None:
-    for suffix in SIDECAR_SUFFIXES:
-        candidate = image.with_suffix(suffix)
-        if candidate.is_file():
-            return candidate
-    return None
+    found = [c for c in sidecar_candidates(image) if c.is_file()]
+    if len(found) > 1:
+        raise BadImage(f"two sidecars ({', '.join(p.name for p in found)}): keep one")
+    return found[0] if found else None
 
 
 def load_sidecar(image: Path, root: Path) -> Sidecar:

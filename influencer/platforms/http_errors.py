@@ -59,7 +59,8 @@ def from_status(where: str, status: int, message: str, retry_after: float | None
 def from_transport(where: str, exc: BaseException) -> PlatformError:
     """The error for a request that got no answer: retryable only if it was never sent."""
     if sent_nothing(exc):
-        return RetryableError(f"{where}: could not connect ({_describe(exc)}); nothing was sent")
+        return RetryableError(f"{where}: could not connect ({_why_not_connected(exc)}); "
+                              "nothing was sent")
     return UnknownOutcome(f"{where}: sent, but no answer ({_describe(exc)}); "
                           "it may have been acted on")
 
@@ -114,6 +115,38 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         yield current
         linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
         stack += [e for e in linked if isinstance(e, BaseException)]
+
+
+def _why_not_connected(exc: BaseException) -> str:
+    """Why no connection was made, in a person's words, with the host when the error names it
+    ("connection refused by 127.0.0.1:8443"), instead of the library's nested repr."""
+    chain = list(_chain(exc))
+    host = next((f"{c.host}:{c.port}" for e in chain
+                 if (c := getattr(e, "conn", None)) is not None and getattr(c, "host", None)), None)
+    if host is None:
+        host = next((h for e in chain if isinstance(e, httpx.RequestError) and (h := _url_host(e))),
+                    None)
+    at = f" by {host}" if host else ""
+    to = f" to {host}" if host else ""
+    if any(isinstance(e, ConnectionRefusedError) or "[Errno 111]" in str(e) for e in chain):
+        return f"connection refused{at}"
+    if any(isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError) for e in chain):
+        return f"the host name{(' ' + host) if host else ''} could not be resolved"
+    if any(isinstance(e, urllib3.exceptions.ConnectTimeoutError | requests.exceptions.ConnectTimeout
+                      | httpx.ConnectTimeout) for e in chain):
+        return f"connecting{to} timed out"
+    if any(isinstance(e, ssl.SSLError | urllib3.exceptions.SSLError | requests.exceptions.SSLError)
+           for e in chain):
+        return f"the TLS handshake{(' with ' + host) if host else ''} failed"
+    return _describe(exc)
+
+
+def _url_host(exc: httpx.RequestError) -> str | None:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised outside a request: no URL to name
+        return None
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def _describe(exc: BaseException) -> str:

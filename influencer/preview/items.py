@@ -3,15 +3,16 @@ the page and the JSON show about each post."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from influencer.flow import Context, Post
 from influencer.flow.context import is_stale
-from influencer.flow.review import caption_length, document, warnings
+from influencer.flow.review import caption_length, document, retry_times, standing, warnings
 from influencer.preview.model import PreviewItem
 
 
-def preview_item(ctx: Context, post: Post) -> PreviewItem:
+def preview_item(ctx: Context, post: Post, retry_at: datetime | None = None) -> PreviewItem:
     schedule = ctx.ws.schedules.get(post.schedule)
     persona = ctx.ws.personas.get(post.persona)
     local = post.publish_at.astimezone(ZoneInfo(schedule.timezone if schedule else "UTC"))
@@ -20,7 +21,7 @@ def preview_item(ctx: Context, post: Post) -> PreviewItem:
     length, limit = caption_length(post)
     return PreviewItem(
         post=document(ctx, post), status=str(post.status), stale=stale,
-        warnings=warnings(ctx, post, stale),
+        state=standing(ctx, post, retry_at).label, warnings=warnings(ctx, post, stale, retry_at),
         local_time=local.strftime("%a %d %b %H:%M %Z"), local_day=local.date().isoformat(),
         persona_name=persona.name if persona else post.persona,
         handle=account.handle if account else "", limit=limit, length=length,
@@ -29,4 +30,5 @@ def preview_item(ctx: Context, post: Post) -> PreviewItem:
 
 
 def preview_items(ctx: Context, posts: list[Post]) -> list[PreviewItem]:
-    return [preview_item(ctx, post) for post in posts]
+    retries = retry_times(ctx, posts)
+    return [preview_item(ctx, post, retries.get(post.id)) for post in posts]

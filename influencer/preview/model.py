@@ -14,6 +14,7 @@ class PreviewItem:
     post: dict[str, Any]  # the post.json document (``platforms.outbox.post_document``)
     status: str
     stale: bool = False
+    state: str = ""  # the status as a person reads it: "retrying (attempt 2 of 5 failed, …)"
     warnings: list[str] = field(default_factory=list)
     local_time: str = ""  # slot time in the schedule's zone, e.g. "Tue 1 Dec 09:04 CET"
     local_day: str = ""  # YYYY-MM-DD in the schedule's zone, for grouping

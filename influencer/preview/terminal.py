@@ -1,19 +1,55 @@
-"""The preview as a terminal table: one row per post, as it will go out."""
+"""The preview and the queue on a terminal, readable at any width, and plain when piped.
+
+- ``plain`` (output piped, or ``--plain``): one tab-separated line per post under a header line,
+  every field whole (line breaks in a caption shown as ``⏎``): for ``grep``, ``cut``, ``less``.
+- ``blocks`` (a terminal narrower than ``TABLE_WIDTH``): each post as a short block, its head
+  line (id, time, twin and platform, status) then the caption and the warnings, wrapped to the
+  terminal: readable at 80 columns.
+- ``table`` (a wide terminal, or ``--wide`` at any width): one row per post with every column.
+
+Ids are shown short (``SHORT_ID`` characters); every command accepts them.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from influencer.flow.context import short_id
 from influencer.preview.model import PreviewItem
 
+Layout = Literal["plain", "blocks", "table"]
+TABLE_WIDTH = 140  # below this a table's caption column gets too narrow to read
 STATUS_STYLE = {"approved": "green", "published": "green", "drafted": "yellow", "held": "red",
-                "skipped": "red", "failed": "red", "unconfirmed": "magenta"}
+                "skipped": "red", "failed": "bold red", "unconfirmed": "magenta",
+                "publishing": "cyan"}
 FLAG_NAMES = {"made_with_ai": "X AI flag", "is_ai_generated": "IG AI flag",
               "paid_partnership": "paid"}
+PLAIN_COLUMNS = ("id", "when", "persona", "platform", "status", "caption", "length", "images",
+                 "ai_flags", "warnings")
+
+
+def layout_for(console: Console, piped: bool, wide: bool, plain: bool) -> Layout:
+    if plain or (piped and not wide):
+        return "plain"
+    if wide or console.width >= TABLE_WIDTH:
+        return "table"
+    return "blocks"
+
+
+def render(items: list[PreviewItem], console: Console, title: str, layout: Layout) -> None:
+    if layout == "plain":
+        _plain(items, console)
+    elif layout == "table":
+        _table(items, console, title)
+    else:
+        _blocks(items, console, title)
 
 
 def _flags(item: PreviewItem) -> str:
@@ -22,23 +58,73 @@ def _flags(item: PreviewItem) -> str:
     return ", ".join(shown) or "label only"
 
 
-def _caption(item: PreviewItem) -> Text:
-    text = Text(item.post.get("text") or "")
-    if item.limit:
-        over = item.length > item.limit
-        text.append(f"\n({item.length}/{item.limit})", style="red" if over else "dim")
-    return text
+def _images(item: PreviewItem) -> str:
+    return ", ".join(Path(p).name for p in item.sources) or "—"
 
 
-def render_table(items: list[PreviewItem], console: Console, title: str) -> None:
-    table = Table(title=title, title_justify="left", show_lines=True, header_style="bold")
-    for column in ("when", "persona", "platform", "image", "caption", "AI flags", "status",
-                   "warnings"):
-        table.add_column(column, overflow="fold")
+def _status(item: PreviewItem) -> str:
+    return (item.state or item.status) + (" (stale)" if item.stale else "")
+
+
+def _one_line(text: str) -> str:
+    return " ⏎ ".join(part for part in text.split("\n") if part.strip())
+
+
+def _length(item: PreviewItem) -> str:
+    return f"{item.length}/{item.limit}" if item.limit else ""
+
+
+def _plain(items: list[PreviewItem], console: Console) -> None:
+    def cell(value: str) -> str:
+        return value.replace("\t", " ").replace("\n", " ⏎ ")
+
+    lines = ["\t".join(PLAIN_COLUMNS)]
     for item in items:
-        images = ", ".join(Path(p).name for p in item.sources) or "—"
-        status = Text(item.status + (" (stale)" if item.stale else ""),
-                      style=STATUS_STYLE.get(item.status, ""))
-        table.add_row(item.local_time, item.post["persona"], item.post["platform"], images,
-                      _caption(item), _flags(item), status, "\n".join(item.warnings))
+        lines.append("\t".join(cell(v) for v in (
+            short_id(item.post["post_id"]), item.post.get("publish_at") or "", item.post["persona"],
+            item.post["platform"], _status(item), _one_line(item.post.get("text") or ""),
+            _length(item), _images(item), _flags(item), "; ".join(item.warnings))))
+    console.file.write("\n".join(lines) + "\n")  # never wrapped, never styled
+
+
+def _blocks(items: list[PreviewItem], console: Console, title: str) -> None:
+    width = max(40, console.width)
+    console.print(Text(title, style="bold"))
+    for item in items:
+        head = Text()
+        head.append(short_id(item.post["post_id"]), style="bold")
+        head.append(f"  {item.local_time}  {item.post['persona']}/{item.post['platform']}  ")
+        head.append(_status(item), style=STATUS_STYLE.get(item.status, ""))
+        console.print()
+        console.print(head, overflow="fold")
+        caption = _one_line(item.post.get("text") or "(no draft yet)")
+        over = item.limit and item.length > item.limit
+        body = textwrap.wrap(f"{caption}  ({_length(item)})" if item.limit else caption,
+                             width - 2) or [""]
+        for line in body:
+            console.print("  " + escape(line), style="red" if over else "", highlight=False)
+        console.print(f"  [dim]{escape(_images(item))} · {escape(_flags(item))}[/dim]",
+                      highlight=False, overflow="fold")
+        for warning in item.warnings:
+            for number, line in enumerate(textwrap.wrap(warning, width - 4)):
+                console.print(("  ⚠ " if number == 0 else "    ") + escape(line),
+                              style="yellow", highlight=False)
+
+
+def _table(items: list[PreviewItem], console: Console, title: str) -> None:
+    table = Table(title=title, title_justify="left", show_lines=True, header_style="bold")
+    for column, ratio in (("id", None), ("when", None), ("persona", None), ("platform", None),
+                          ("image", 1), ("caption", 4), ("AI flags", 1), ("status", 1),
+                          ("warnings", 2)):
+        table.add_column(column, overflow="fold", ratio=ratio,
+                         no_wrap=column in ("id", "persona", "platform"))
+    for item in items:
+        caption = Text(item.post.get("text") or "")
+        if item.limit:
+            over = item.length > item.limit
+            caption.append(f"\n({_length(item)})", style="red" if over else "dim")
+        table.add_row(short_id(item.post["post_id"]), item.local_time, item.post["persona"],
+                      item.post["platform"], _images(item), caption, _flags(item),
+                      Text(_status(item), style=STATUS_STYLE.get(item.status, "")),
+                      "\n".join(item.warnings))
     console.print(table)

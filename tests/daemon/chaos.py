@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from influencer.flow.approve import replace_body
 from influencer.flow.context import posts_by_id
 from influencer.flow.draft import draft_posts
+from influencer.flow.edit import edited_fields
 from influencer.store import Post, PostStatus, Publication, open_store
 from influencer.store.models import PublishRetry, new_post_id
 from tests.daemon.harness import NOW, DaemonProcess, Daemons, context, make_workspace, posts, wait_for
@@ -122,7 +122,8 @@ def seed_posts(root: Path, db_url: str, count: int, start: datetime) -> list[str
                 copy = Post(**model.model_dump(exclude={"id", "slot_at", "publish_at"})
                             | {"id": new_post_id(), "slot_at": moment, "publish_at": moment})
                 copy.images = list(model.images)
-                for name, value in replace_body(ctx, copy, f"{model.body} Look {n + 1}.").items():
+                for name, value in edited_fields(ctx, copy, f"{model.body} Look {n + 1}.",
+                                                 list(copy.hashtags), None).items():
                     setattr(copy, name, value)
                 session.add(copy)
                 ids.append(copy.id)

@@ -194,9 +194,10 @@ class Daemons:
 
     def once(self, *args: str, now: datetime = NOW, env: dict[str, str] | None = None,
              timeout: float = 120) -> DaemonProcess:
+        """``run --once``: exit 0, or 1 when a post did not go out as planned (never a crash)."""
         started = self.start("--once", *args, now=now, env=env)
         code = started.process.wait(timeout=timeout)
-        assert code == 0, started.output()
+        assert code in (0, 1), started.output()
         return started
 
     def cli(self, *args: str, now: datetime = NOW) -> subprocess.CompletedProcess[str]:

@@ -72,7 +72,7 @@ def test_a_slot_is_drafted_in_its_lead_time_and_published_on_time(
     assert [s for _, s in steps] == ["claimed", "sending", "published"]
     assert all({"persona", "platform", "status"} <= e.keys() for e in lines if "post" in e)
     assert "mastodon-token" not in daemon.output()  # no secret in a log line
-    assert run.cli("status", now=NOW + timedelta(minutes=5)).returncode == 2  # no daemon now
+    assert run.cli("status", now=NOW + timedelta(minutes=5)).returncode == 1  # no daemon now
 
 
 def test_missed_slots_go_out_within_grace_and_are_skipped_after_it(

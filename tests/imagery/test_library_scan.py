@@ -170,3 +170,29 @@ def test_scan_and_list_commands(ws: Workspace, db_url: str, monkeypatch: pytest.
     [entry] = json.loads(listed.output)
     assert entry["tags"] == ["autumn"] and entry["uses"] == 0 and entry["last_used"] is None
     assert [e.path for e in list_images(ws, engine, "ava")] == ["personas/ava/images/ok.jpg"]
+
+
+def test_a_sidecar_may_be_named_after_the_file_or_its_stem_and_a_stray_one_is_reported(
+        ws: Workspace, engine: Engine) -> None:
+    base = folder(ws)
+    by_file = save(photo(300, 200, seed=1), base / "coat.jpg")
+    (base / "coat.jpg.yaml").write_text("tags: [coat]\n", encoding="utf-8")
+    by_stem = save(photo(300, 200, seed=2), base / "scarf.png")
+    (base / "scarf.yaml").write_text("tags: [scarf]\n", encoding="utf-8")
+    (base / "cardigan.yaml").write_text("tags: [knit]\n", encoding="utf-8")  # no such image
+    (base / "scraf.png.yaml").write_text("tags: [typo]\n", encoding="utf-8")
+    [report] = scan_library(ws, engine, "ava")
+    assert rows(engine)[by_file.name].tags == ["coat"]
+    assert rows(engine)[by_stem.name].tags == ["scarf"]
+    assert [(o.path, o.reason.split(":")[0]) for o in report.orphans] == [
+        ("personas/ava/images/cardigan.yaml", "sidecar matches no image"),
+        ("personas/ava/images/scraf.png.yaml", "sidecar matches no image (did you mean scarf.png?)")]
+    (base / "coat.yaml").write_text("tags: [other]\n", encoding="utf-8")  # now two for one image
+    [again] = scan_library(ws, engine, "ava")
+    assert [(s.path, s.reason) for s in again.skipped] == [
+        ("personas/ava/images/coat.jpg", "two sidecars (coat.jpg.yaml, coat.yaml): keep one")]
+    assert "coat.jpg.yaml" not in str(again.orphans) and "coat.yaml" not in str(again.orphans)
+
+    result = CliRunner().invoke(app, ["-w", str(ws.root), "images", "scan", "ava"])
+    assert result.exit_code == 1
+    assert "personas/ava/images/cardigan.yaml: sidecar matches no image" in result.output
