@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,3 +73,42 @@ def two_image_post(tmp_path: Path, workspace: Path, platform: str) -> LabeledPos
     made = draft(rendered(tmp_path, "a.jpg"), platform, paid=True)
     two = dataclasses.replace(made, images=[made.images[0], rendered(tmp_path, "b.jpg")])
     return label(two, ava, BUILTIN_SPECS[platform])
+
+
+def on_a_terminal(ws: Path, answer: bytes | None, *args: str, columns: int = 100,
+                  answers: Sequence[tuple[bytes, bytes]] = (),
+                  env: Mapping[str, str] | None = None) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdin and stdout, ``columns`` wide; answer "Go
+    ahead?" with ``answer``, and each prompt in ``answers`` with its reply, in order."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INFLUENCER_")}
+    environ.update(INFLUENCER_NOW="2026-11-30T06:00:00+00:00", INFLUENCER_ACTOR="ines",
+                   COLUMNS=str(columns), **(env or {}))
+    pending = [*answers, *([(b"Go ahead?", answer)] if answer is not None else [])]
+    process = subprocess.Popen([sys.executable, "-m", "influencer", *args], cwd=ws, env=environ,
+                               stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    seen, asked_at = b"", 0
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, f"no output within 60 s: {seen!r}"
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the process closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if pending and pending[0][0] in seen[asked_at:]:
+                asked_at = len(seen)
+                os.write(leader, pending.pop(0)[1])
+        return process.wait(timeout=60), seen.decode("utf-8", "replace").replace("\r\n", "\n")
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+            process.wait()

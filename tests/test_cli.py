@@ -118,7 +118,8 @@ def test_usage_error_exits_2(workspace: Path) -> None:
 
 def test_personas_new_scaffolds_a_file_that_passes_check(workspace: Path) -> None:
     result = run("personas", "new", "lena", "--name", "Lena: Twin", "--twin-of", "Lena Berg",
-                 cwd=workspace)
+                 "--holder", "Lena Berg", "--granted", "2026-11-01", "--expires", "2099-10-31",
+                 "--platforms", "x,bluesky", "--contract", "LB-1", cwd=workspace)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:2] == ["created personas/lena.yaml",
                                               "created personas/lena/images/"]
@@ -128,6 +129,10 @@ def test_personas_new_scaffolds_a_file_that_passes_check(workspace: Path) -> Non
     assert ws.issues == []
     assert ws.personas["lena"].name == "Lena: Twin"
     assert ws.personas["lena"].accounts["x"].credentials == "env:LENA_X"
+    grant = ws.personas["lena"].rights
+    assert (grant.holder, str(grant.expires), grant.platforms, grant.contract) == (
+        "Lena Berg", "2099-10-31", ["x", "bluesky"], "LB-1")
+    assert "influencer rights" not in text  # points to no command that does not exist
 
 
 @pytest.mark.parametrize(("args", "message"), [

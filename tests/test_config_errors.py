@@ -220,7 +220,7 @@ def test_imagery_folder_missing(workspace: Path) -> None:
     write(workspace, "personas/ava.yaml", text)
     assert issues(workspace) == [
         "personas/ava.yaml:27: imagery.folder: folder 'personas/ava/pics' does not exist "
-        "(create it, or run: influencer personas new ava)"
+        "(create it: mkdir -p personas/ava/pics)"
     ]
 
 

@@ -12,19 +12,15 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import on_a_terminal, run_cli
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Ava's slot is 08:00 UTC ± 10 min, lead 2 h
 NAMELESS = "say who you are with --as NAME, or set INFLUENCER_ACTOR, or [audit] actor"
@@ -90,45 +86,14 @@ def test_post_now_under_automatic_approval_goes_out_without_a_name(workspace: Pa
     assert result.returncode == 0 and result.stdout.count(": published ") == 2
 
 
-def _on_a_terminal(ws: Path, answer: bytes, *args: str) -> tuple[int, str]:
-    """Run the CLI with a pseudo-terminal as stdin and stdout; answer its question."""
-    leader, follower = pty.openpty()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("INFLUENCER_")}
-    environ.update(INFLUENCER_NOW=MONDAY.isoformat(), INFLUENCER_ACTOR="ines", COLUMNS="100")
-    process = subprocess.Popen([sys.executable, "-m", "influencer", *args], cwd=ws, env=environ,
-                               stdin=follower, stdout=follower, stderr=follower)
-    os.close(follower)
-    seen, answered = b"", False
-    try:
-        while True:
-            ready, _, _ = select.select([leader], [], [], 60)
-            assert ready, f"no output within 60 s: {seen!r}"
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the process closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-            if not answered and b"Go ahead?" in seen:
-                os.write(leader, answer)
-                answered = True
-        return process.wait(timeout=60), seen.decode("utf-8", "replace").replace("\r\n", "\n")
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
 def test_on_a_terminal_post_now_says_what_it_will_do_and_asks(workspace: Path) -> None:
-    code, said = _on_a_terminal(workspace, b"n\n", "post", "ava-autumn", "--now", "--approve")
+    code, said = on_a_terminal(workspace, b"n\n", "post", "ava-autumn", "--now", "--approve")
     assert code == 1, said
     assert "Post now from ava-autumn as ava: instagram (outbox: not live), x (outbox: not live)." in said
     assert "approved by ines (--approve), then sent." in said
     assert "nothing posted" in said
     assert rows(workspace, "SELECT count(*) FROM post")[0][0] == 0
-    code, said = _on_a_terminal(workspace, b"y\n", "post", "mei-evenings", "--now")
+    code, said = on_a_terminal(workspace, b"y\n", "post", "mei-evenings", "--now")
     assert code == 0, said
     assert "approved by the schedule (approval: auto), then sent." in said
     assert said.count(": published ") == 2

@@ -11,7 +11,7 @@ from tests.helpers import run_cli as run
 
 NOW = {"INFLUENCER_NOW": "2026-11-30T06:00:00Z", "COLUMNS": "200"}
 KEYS = ["post_id", "mode", "persona", "schedule", "platform", "slot_at", "publish_at", "text",
-        "alt_texts", "flags", "images", "writer", "request", "status", "stale", "warnings"]
+        "alt_texts", "flags", "images", "writer", "request", "status", "state", "stale", "warnings"]
 
 
 def test_preview_json_document(workspace: Path) -> None:
@@ -37,7 +37,7 @@ def test_preview_html_in_chromium(workspace: Path, tmp_path: Path) -> None:
     result = run("preview", "--days", "3", "--html", str(page), cwd=workspace, env=NOW)
     assert result.returncode == 0, result.stderr
     assert "\x1b[" not in result.stdout
-    summary = result.stdout.strip().splitlines()[-1]
+    summary = result.stderr.strip().splitlines()[-1]  # piped: stdout is one line per post
     count = int(summary.split()[0])
     assert summary == f"{count} posts, 0 could not be drafted, 0 slots excluded; HTML: {page}"
     dom, requests = load_page(page, tmp_path / "preview.png")

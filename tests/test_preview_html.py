@@ -19,7 +19,7 @@ def item(tmp_path: Path, n: int, platform: str, persona: str, day: str) -> Previ
         Image.new("RGB", (400, 500), (40 * n % 255, 120, 90)).save(path, "JPEG")
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     text = f"AI-generated\n\nPost number {n} <b>not bold</b> #knitwear"
-    post = {"post_id": f"p{n}", "mode": "live", "persona": persona, "schedule": "s",
+    post = {"post_id": f"{n}f3c9e1a2b4d5c6e7", "mode": "live", "persona": persona, "schedule": "s",
             "platform": platform, "slot_at": f"{day}T08:00:00Z", "publish_at": f"{day}T08:01:00Z",
             "text": text, "alt_texts": [f"AI-generated: image {n}"],
             "flags": {"made_with_ai": True} if platform == "x" else {},
@@ -45,6 +45,8 @@ def test_page_in_chromium(tmp_path: Path) -> None:
     assert cards == ["x", "instagram", "bluesky", "mastodon"]
     bodies = re.findall(r"<article.*?</article>", dom, re.S)
     assert all('<div class="caption">AI-generated' in body for body in bodies)
+    assert [re.search(r'<span class="id" title="(\w+)">(\w+)</span>', b).groups()  # type: ignore[union-attr]
+            for b in bodies] == [(f"{n}f3c9e1a2b4d5c6e7", f"{n}f3c9e1a") for n in range(4)]
     assert len(re.findall(r'<img class="photo" data-sha="\w+" alt="[^"]*" src="data:image/jpeg', dom)) == 4
     assert list(re.findall(r"<h2>([\d-]+)</h2>", dom)) == ["2026-12-01", "2026-12-02", "2026-12-03"]
     assert (tmp_path / "preview.png").stat().st_size > 10_000

@@ -63,17 +63,41 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """A listing as a person reads it where it is printed: a table when it fits the terminal,
+    one block per row when it does not (every value whole, never folded into slivers), and
+    tab-separated lines under a ``# title`` and a header when piped (for ``cut`` and ``grep``;
+    ``--json`` for programs)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", header_style="bold")
+    console = Console()
+    if not console.is_terminal:
+        typer.echo(f"# {title}")
+        typer.echo("\t".join(columns))
+        for row in rows:
+            typer.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+        return
+    widths = [max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
+    if sum(widths) + 3 * len(columns) + 1 > console.width:
+        console.print(f"[bold]{escape(title)}[/bold]")
+        for row in rows:
+            console.print(f"[bold]{escape(row[0])}[/bold]")
+            for column, cell in zip(columns[1:], row[1:], strict=True):
+                if cell:
+                    console.print(f"  {escape(column)}: {escape(cell)}")
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        grid.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*row)
-    Console().print(table)
+        grid.add_row(*row)
+    console.print(grid)
 
 
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 @contextmanager

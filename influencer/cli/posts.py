@@ -16,6 +16,7 @@ from influencer.errors import InfluencerError
 
 if TYPE_CHECKING:
     from influencer.flow import Context, Post
+    from influencer.flow.plan import Excluded
     from influencer.flow.publish import Outcome
     from influencer.preview.model import PreviewItem
 
@@ -111,7 +112,8 @@ def preview(
     as_json: JsonOption = False,
 ) -> None:
     """Draft what is missing in the window (stored), then show the stored drafts exactly as they
-    will be published. Exit 1 when some posts could not be drafted."""
+    will be published, and the slots excluded with the reason. Exit 1 when some posts could not
+    be drafted, or when nothing in the window will go out (every slot skipped or excluded)."""
     from influencer.flow import Window
     from influencer.flow.review import preview_window
     from influencer.preview.items import preview_items
@@ -132,14 +134,46 @@ def preview(
 
             html.write_text(render_html(items, title, ctx.ws.state_dir / "thumbs"),
                             encoding="utf-8")
+    going = [i for i in items if i.status != "skipped"]
+    nothing_goes_out = bool(items or result.excluded) and not going
     if as_json:
-        print_json(preview_document(items, begin.isoformat(), window.end.isoformat()))
+        document = preview_document(items, begin.isoformat(), window.end.isoformat())
+        document["excluded"] = [{"schedule": e.schedule, "platform": e.platform,
+                                 "slot_at": e.slot_at.isoformat(), "reason": e.reason}
+                                for e in result.excluded]
+        print_json(document)
     else:
+        aside = plain or not sys.stdout.isatty()  # piped: the lines stay one per post
         _show(items, title, wide, plain)
+        _show_excluded(ctx, result.excluded, aside)
         typer.echo(f"{len(items)} posts, {result.not_drafted} could not be drafted, "
                    f"{len(result.excluded)} slots excluded" + (f"; HTML: {html}" if html else ""),
-                   err=plain or not sys.stdout.isatty())  # piped: the lines stay one per post
-    raise typer.Exit(EXIT_PROBLEMS if result.not_drafted else EXIT_OK)
+                   err=aside)
+        if nothing_goes_out:
+            typer.echo("nothing in this window will go out: every slot was skipped or excluded "
+                       "(the reasons are above)", err=True)
+    raise typer.Exit(EXIT_PROBLEMS if result.not_drafted or nothing_goes_out else EXIT_OK)
+
+
+EXCLUDED_SHOWN = 12
+
+
+def _show_excluded(ctx: Context, excluded: list[Excluded], aside: bool) -> None:
+    """Slots the schedules ask for that will not happen (the consent refuses them, a blackout,
+    the daily maximum), each with its reason."""
+    from zoneinfo import ZoneInfo
+
+    if not excluded:
+        return
+    typer.echo("Excluded slots:", err=aside)
+    for entry in excluded[:EXCLUDED_SHOWN]:
+        schedule = ctx.ws.schedules.get(entry.schedule)
+        zone = ZoneInfo(schedule.timezone) if schedule else UTC
+        typer.echo(f"  {entry.slot_at.astimezone(zone):%a %d %b %H:%M %Z} {entry.schedule} on "
+                   f"{entry.platform}: {entry.reason}", err=aside)
+    if len(excluded) > EXCLUDED_SHOWN:
+        typer.echo(f"  … and {len(excluded) - EXCLUDED_SHOWN} more (--json lists them all)",
+                   err=aside)
 
 
 @app.command()

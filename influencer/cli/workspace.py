@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, print_json, table, workspace
+
+if TYPE_CHECKING:
+    from influencer.errors import ConfigIssue
 
 personas_app = typer.Typer(help="List the twins (personas) or scaffold a new one.",
                            invoke_without_command=True, no_args_is_help=False)
@@ -40,31 +43,43 @@ def check(as_json: JsonOption = False) -> None:
     """Validate every persona, schedule and influencer.toml, and report every problem found.
 
     Checks fields, cross-file references, cron expressions, time zones, paths and the form of
-    credential references (the secrets themselves need not exist), and what the model's rights
-    refuse on every day (a platform, a campaign category, an account's territories). Each
-    problem is printed as FILE:LINE: FIELD: MESSAGE (HINT). Exit 1 when any is found.
+    credential references (the secrets themselves need not exist), what the model's rights
+    refuse on every day (a platform, a campaign category, an account's territories), and that
+    each schedule's image tags match an image. Each problem is printed as
+    FILE:LINE: FIELD: MESSAGE (HINT). Warnings (a grant revoked, expired or ending before a
+    schedule does; a voice still the template's placeholder) are printed too but fail nothing.
+    Exit 1 when any problem is found.
     """
+    from influencer.clock import utcnow
     from influencer.config import find_root, load_workspace
-    from influencer.flow.check import problems
+    from influencer.flow.check import check_warnings, problems
 
     ws = load_workspace(find_root(explicit=State.workspace))
     issues = problems(ws)
+    cautions = check_warnings(ws, utcnow().date()) if not ws.issues else []
     files = len({issue.file for issue in issues})
+
+    def listed(found: list[ConfigIssue]) -> list[dict[str, object]]:
+        return [{"file": str(i.file), "line": i.line, "field": i.field, "message": i.message,
+                 "hint": i.hint} for i in found]
+
     if as_json:
         print_json({
             "ok": not issues, "workspace": str(ws.root),
             "personas": sorted(ws.personas), "schedules": sorted(ws.schedules),
-            "issues": [{"file": str(i.file), "line": i.line, "field": i.field,
-                        "message": i.message, "hint": i.hint} for i in issues],
+            "issues": listed(issues), "warnings": listed(cautions),
         })
     else:
         for issue in issues:
             typer.echo(str(issue), err=True)
+        for caution in cautions:
+            typer.echo(f"warning: {caution}", err=True)
         if issues:
             typer.echo(f"✗ {len(issues)} problem(s) in {files} file(s)", err=True)
         else:
-            typer.echo(f"✓ {len(ws.personas)} personas, {len(ws.schedules)} schedules: no problems "
-                       f"({ws.root})")
+            warned = f", {len(cautions)} warning(s)" if cautions else ""
+            typer.echo(f"✓ {len(ws.personas)} personas, {len(ws.schedules)} schedules: no problems"
+                       f"{warned} ({ws.root})")
     raise typer.Exit(EXIT_PROBLEMS if issues else EXIT_OK)
 
 
@@ -92,18 +107,62 @@ def personas(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def personas_new(
     persona_id: Annotated[str, typer.Argument(metavar="ID", help="The new persona's id.")],
     name: Annotated[str | None, typer.Option(help="The twin's display name.")] = None,
-    twin_of: Annotated[str | None, typer.Option(help="The real person the twin is of.")] = None,
+    twin_of: Annotated[str | None, typer.Option(
+        help="The real person the twin is of (default: the holder).")] = None,
+    holder: Annotated[str | None, typer.Option(
+        help="Who holds the right of usage: the model.")] = None,
+    granted: Annotated[str | None, typer.Option(
+        metavar="DATE", help="First day of the grant (YYYY-MM-DD).")] = None,
+    expires: Annotated[str | None, typer.Option(
+        metavar="DATE", help="Last day of the grant (YYYY-MM-DD).")] = None,
+    platforms: Annotated[str | None, typer.Option(
+        metavar="LIST", help="Where the model allows the twin, e.g. x,instagram.")] = None,
+    agency: Annotated[str | None, typer.Option(help="The model's agency, if any.")] = None,
+    contract: Annotated[str | None, typer.Option(help="The contract's reference.")] = None,
 ) -> None:
-    """Scaffold personas/ID.yaml (every field commented) and its imagery folder."""
+    """Scaffold personas/ID.yaml (every field commented) and its imagery folder, with the
+    model's grant: holder, dates and platforms are required — asked for on a terminal, refused
+    when missing otherwise. No persona is made with a grant nobody gave."""
+    import sys
+    from datetime import date
+
     from influencer.clock import utcnow
     from influencer.config import find_root
-    from influencer.config.scaffold import new_persona
+    from influencer.config.scaffold import Grant, free_persona_path, new_persona
+    from influencer.errors import InfluencerError
 
     root = find_root(explicit=State.workspace)
-    created = new_persona(root, persona_id, name=name, twin_of=twin_of, today=utcnow().date())
+    free_persona_path(root, persona_id)
+    given = {"holder": holder, "granted": granted, "expires": expires, "platforms": platforms}
+    missing = [key for key, value in given.items() if not value]
+    if missing and sys.stdin.isatty():
+        questions = {"holder": "Who holds the right of usage (the model's name)",
+                     "granted": "First day of the grant (YYYY-MM-DD)",
+                     "expires": "Last day of the grant (YYYY-MM-DD)",
+                     "platforms": "Platforms the model allows (e.g. x,instagram)"}
+        for key in missing:
+            given[key] = typer.prompt(questions[key])
+        missing = []
+    if missing:
+        raise InfluencerError("the model's grant is needed to make a persona: give "
+                              + " ".join(f"--{key}" for key in missing)
+                              + " (the persona file's rights record what the model agreed to)")
+
+    def day(option: str) -> date:
+        try:
+            return date.fromisoformat(str(given[option]))
+        except ValueError:
+            raise InfluencerError(f"--{option} {given[option]!r} is not a date (YYYY-MM-DD)") from None
+
+    grant = Grant(str(given["holder"]), day("granted"), day("expires"),
+                  tuple(p.strip().lower() for p in str(given["platforms"]).split(",") if p.strip()),
+                  agency=agency, contract=contract)
+    created = new_persona(root, persona_id, name=name, twin_of=twin_of, grant=grant,
+                          today=utcnow().date())
     for path in created:
         typer.echo(f"created {path.relative_to(root)}{'/' if path.is_dir() else ''}")
-    typer.echo("next: edit the file, add images, then run: influencer check")
+    typer.echo(f"next: describe the voice in personas/{persona_id}.yaml, put images in "
+               f"personas/{persona_id}/images/, then: influencer check")
 
 
 @app.command()

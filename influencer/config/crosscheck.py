@@ -46,7 +46,7 @@ def _persona_paths(ws: Workspace, persona: Persona) -> list[ConfigIssue]:
     elif not folder.is_dir():
         issues.append(ConfigIssue(source.shown, source.line("imagery", "folder"), "imagery.folder",
                                   f"folder {persona.imagery.folder!r} does not exist",
-                                  f"create it, or run: influencer personas new {persona.id}"))
+                                  f"create it: mkdir -p {persona.imagery.folder}"))
     template = persona.writer.template
     if template is not None and not ws.resolve(template).is_file():
         issues.append(ConfigIssue(source.shown, source.line("writer", "template"), "writer.template",

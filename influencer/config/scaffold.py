@@ -7,10 +7,12 @@ change it. Nothing existing is ever overwritten.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from influencer.config.fields import ID_PATTERN
+from influencer.config.platforms import known_platforms
 from influencer.config.settings import SETTINGS_FILE
 from influencer.errors import InfluencerError
 
@@ -29,28 +31,95 @@ do_not_use: false
 """
 
 
-def new_persona(root: Path, persona_id: str, *, name: str | None, twin_of: str | None,
-                today: date) -> list[Path]:
-    """Create ``personas/ID.yaml`` and ``personas/ID/images/``; refuse to overwrite."""
+@dataclass(frozen=True)
+class Grant:
+    """The model's consent a new persona is made with: nobody's twin is used without it."""
+
+    holder: str
+    granted: date
+    expires: date
+    platforms: tuple[str, ...]
+    agency: str | None = None
+    contract: str | None = None
+
+
+def grant_problems(grant: Grant, today: date) -> list[str]:
+    problems = []
+    if not grant.holder.strip():
+        problems.append("--holder: the person who holds the right of usage is empty")
+    if grant.expires < grant.granted:
+        problems.append(f"--expires {grant.expires} is before --granted {grant.granted}")
+    elif grant.expires < today:
+        problems.append(f"--expires {grant.expires} has passed: a persona starts with a grant "
+                        "in force")
+    unknown = [p for p in grant.platforms if p not in known_platforms()]
+    if unknown or not grant.platforms:
+        problems.append(f"--platforms: {', '.join(unknown) or 'none given'}; choose from "
+                        f"{', '.join(sorted(known_platforms()))}")
+    return problems
+
+
+def free_persona_path(root: Path, persona_id: str) -> Path:
+    """Where a new persona's file goes; refused for a bad id or a file that exists."""
     if not ID_PATTERN.match(persona_id):
         raise InfluencerError(f"{persona_id!r} is not a valid persona id: use lowercase letters, "
                               "digits, '-' and '_', starting with a letter or digit")
     path = root / "personas" / f"{persona_id}.yaml"
     if path.exists():
         raise InfluencerError(f"{path.relative_to(root)} already exists; not overwriting it")
+    return path
+
+
+def new_persona(root: Path, persona_id: str, *, name: str | None, twin_of: str | None,
+                grant: Grant, today: date) -> list[Path]:
+    """Create ``personas/ID.yaml`` and ``personas/ID/images/``; refuse to overwrite, and refuse
+    a grant that is not complete and in force."""
+    path = free_persona_path(root, persona_id)
+    problems = grant_problems(grant, today)
+    if problems:
+        raise InfluencerError("the model's grant is not complete: " + "; ".join(problems))
     images = root / "personas" / persona_id / "images"
     title = persona_id.replace("-", " ").replace("_", " ").title()
+    first = grant.platforms[0]
     text = TEMPLATE.read_text(encoding="utf-8").format(
         id=persona_id,
         name=json.dumps(name or f"{title} Twin", ensure_ascii=False),
-        twin_of=json.dumps(twin_of or title, ensure_ascii=False),
-        granted=today.isoformat(),
-        expires=today.replace(year=today.year + 5, day=min(today.day, 28)).isoformat(),
-        env=persona_id.upper().replace("-", "_"),
+        twin_of=json.dumps(twin_of or grant.holder, ensure_ascii=False),
+        holder=json.dumps(grant.holder, ensure_ascii=False),
+        agency=json.dumps(grant.agency, ensure_ascii=False) if grant.agency else "null",
+        contract=json.dumps(grant.contract, ensure_ascii=False) if grant.contract else "null",
+        granted=grant.granted.isoformat(), expires=grant.expires.isoformat(),
+        platforms=", ".join(grant.platforms),
+        account=_account_line(persona_id, first),
     )
     images.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return [path, images]
+
+
+def _account_line(persona_id: str, platform: str) -> str:
+    env = f"{persona_id.upper().replace('-', '_')}_{platform.upper()}"
+    handle = {"x": f'"@{persona_id}_twin"', "instagram": f"{persona_id}.twin",
+              "bluesky": f"{persona_id}-twin.bsky.social",
+              "mastodon": f'"@{persona_id}@mastodon.example"'}.get(platform, persona_id)
+    extra = ', base_url: "https://mastodon.example"' if platform == "mastodon" else ""
+    return (f"  {platform}: {{handle: {handle}, credentials: \"env:{env}\", live: false"
+            f"{extra}, territories: [EU, US]}}")
+
+
+def _example_voice(persona: Path) -> None:
+    """The example twin speaks: its voice is not the template's placeholder."""
+    text = persona.read_text(encoding="utf-8")
+    for placeholder, example in EXAMPLE_VOICE:
+        text = text.replace(placeholder, example)
+    persona.write_text(text, encoding="utf-8")
+
+
+EXAMPLE_VOICE = (
+    ("Describe the twin's voice in one or two sentences.",
+     "Calm, precise studio stylist who talks about cut and cloth, never about trends."),
+    ("Write a line the twin would really post.", "A coat should fit the day, not the season."),
+)
 
 
 def new_workspace(root: Path, today: date) -> list[Path]:
@@ -66,8 +135,11 @@ def new_workspace(root: Path, today: date) -> list[Path]:
                               "not overwriting it")
     (root / "schedules").mkdir(parents=True, exist_ok=True)
     created = [root / "personas", root / "schedules"]
+    example = Grant("Example Model", today, today.replace(year=today.year + 1, day=min(today.day, 28)),
+                    ("x",), contract="EXAMPLE-0001")
     persona, images = new_persona(root, EXAMPLE_ID, name="Example Twin", twin_of="Example Model",
-                                  today=today)
+                                  grant=example, today=today)
+    _example_voice(persona)
     created += [persona, images]
     for name, coat, colour in EXAMPLE_IMAGES:
         image = images / name

@@ -6,6 +6,7 @@ repost everything (DESIGN.md, Time).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, Literal
 
@@ -31,10 +32,41 @@ class Campaign(Strict):
     paid: bool = False  # adds #ad (FTC) and the platforms' paid-partnership flags
 
 
+class TagMatch(Strict):
+    """Which tags an image must carry: every one of ``all``, and one or more of ``any``."""
+
+    all: list[Text] = Field(default_factory=list)
+    any: list[Text] = Field(default_factory=list)
+
+    @field_validator("all", "any")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return sorted({tag.lower() for tag in value})
+
+    def matches(self, tags: Collection[str]) -> bool:
+        return set(self.all) <= set(tags) and (not self.any or bool(set(self.any) & set(tags)))
+
+    def __str__(self) -> str:
+        parts = []
+        if self.all:
+            parts.append(" and ".join(self.all))
+        if self.any:
+            parts.append(" or ".join(self.any) if not self.all else f"({' or '.join(self.any)})")
+        return " and ".join(parts)
+
+
 class ImageChoice(Strict):
-    tags: list[Text] = Field(default_factory=list)  # an image must carry all of them
+    # a plain list: an image with any of the tags; {all: [...]} / {any: [...]} say which
+    tags: TagMatch = Field(default_factory=TagMatch)
     reuse_after_days: int = Field(default=30, ge=0)
     per_post: int = Field(default=1, ge=1, le=10)  # above 1: a carousel
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _plain_list_is_any(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"any": [value]}
+        return {"any": value} if isinstance(value, list) else value
 
 
 class Schedule(Strict):

@@ -21,7 +21,7 @@ from influencer.flow import Context, Limits, Post, PostStatus
 from influencer.flow.alerts import Alerter, approval_alerts, post_alert, rights_alerts
 from influencer.flow.approve import settle_unapproved
 from influencer.flow.claim import accounts_due, claim, expired_leases, release
-from influencer.flow.context import log, step
+from influencer.flow.context import log, short_id, step
 from influencer.flow.draft import draft_posts
 from influencer.flow.due import drafts_due, rehearse_due
 from influencer.flow.outcome import retrying
@@ -59,8 +59,9 @@ class Daemon:
         self.publish_due()
         self.drain(None)
         for post in self.troubles:
-            log.error("needs attention: %s/%s post %s is %s: %s", post.persona, post.platform,
-                      post.id, "retrying" if retrying(post) else post.status,
+            log.error("needs attention: %s on %s, post %s is %s: %s", post.persona,
+                      post.platform, short_id(post.id),
+                      "retrying" if retrying(post) else post.status,
                       post.last_error or post.reason or "no reason recorded")
         return 1 if self.troubles else 0
 

@@ -29,12 +29,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class OwnWords(logging.Filter):
+    """The log says what happened to posts in our words: other libraries' records (an HTTP
+    client's request lines, an imaging library's warnings) only when they are errors, or with
+    ``--log-level debug``."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__()
+        self.debug = debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name == "influencer" or record.name.startswith("influencer.")
+        return ours or self.debug or record.levelno >= logging.ERROR
+
+
 def configure(fmt: str = "text", level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(OwnWords(debug=level.lower() == "debug"))
+    logging.captureWarnings(True)  # Python warnings become records of "py.warnings", filtered
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,7 +11,14 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from influencer.errors import InfluencerError
-from influencer.flow.context import Context, is_stale, posts_by_id, posts_for, short_id
+from influencer.flow.context import (
+    Context,
+    is_stale,
+    posts_by_id,
+    posts_for,
+    rights_refusal,
+    short_id,
+)
 from influencer.flow.draft import REJECTED, redraft
 from influencer.flow.edit import Edit, edit_post
 from influencer.store import Post, PostKind, PostMode, PostStatus, transition
@@ -49,16 +56,43 @@ def approve(ctx: Context, posts: Sequence[Post]) -> list[Post]:
     now = ctx.now()
     with ctx.session() as session:
         for post in posts:
-            if is_stale(ctx, post):
-                raise InfluencerError(f"post {post.id} is stale (what it was drafted from "
-                                      "changed): redraft it before approving "
-                                      f"(influencer redraft {short_id(post.id)})")
+            refused = approval_refusal(ctx, post)
+            if refused:
+                raise InfluencerError(f"post {short_id(post.id)} cannot be approved: {refused}")
             changes: dict[str, object] = {"approved_by": ctx.actor, "approved_at": now}
             if post.kind == PostKind.manual and post.publish_at < now:
                 changes["publish_at"] = now
             done.append(transition(session, post.id, PostStatus.approved, actor=ctx.actor,
                                    now=now, changes=changes))
     return done
+
+
+APPROVABLE = (PostStatus.drafted, PostStatus.held)
+
+
+def approval_refusal(ctx: Context, post: Post) -> str | None:
+    """Why a person may not approve ``post`` now, in words that say what to do instead."""
+    sid = short_id(post.id)
+    if post.status == PostStatus.approved:
+        return f"it is already approved (by {post.approved_by or 'the schedule'})"
+    if post.status == PostStatus.planned:
+        return f"it has no draft yet{_because(post.last_error)}; draft it: influencer redraft {sid}"
+    if post.status == PostStatus.skipped:
+        return f"it was skipped ({post.reason or 'no reason recorded'}); to use the slot, redraft " \
+               f"it (influencer redraft {sid}) and approve the new draft"
+    if post.status not in APPROVABLE:
+        return f"it is {post.status}{_because(post.reason)}"
+    refusal = rights_refusal(ctx, post)
+    if refusal:
+        return f"blocked by rights: {refusal}; it cannot go out"
+    if is_stale(ctx, post):
+        return f"it is stale (what it was drafted from changed): redraft it (influencer redraft " \
+               f"{sid}) and approve the new draft"
+    return None
+
+
+def _because(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
 
 
 def reject(ctx: Context, post: Post, reason: str) -> Post:

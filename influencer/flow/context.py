@@ -197,5 +197,26 @@ def step(post: Post, status: str, detail: str = "", level: int = logging.INFO) -
     (structured fields ``STEP_FIELDS`` for the JSON log format). Never a secret: messages come
     from our own errors."""
     fields = {"persona": post.persona, "platform": post.platform, "post": post.id, "status": status}
-    text = f"{post.persona}/{post.platform} post {post.id} {status}" + (f": {detail}" if detail else "")
+    said = STEP_WORDS.get(status, status)
+    text = f"{post.persona} on {post.platform}, post {short_id(post.id)}: {said}" + (
+        f" — {detail}" if detail else "")
     log.log(level, text, extra=fields)
+
+
+# each step as a person says it; the JSON log keeps the status name
+STEP_WORDS = {
+    "claimed": "taken by this daemon to send",
+    "sending": "sending",
+    "published": "published",
+    "retrying": "not sent; will try again",
+    "held-back": "waiting (the account's limit)",
+    "resending": "not found; sending again (the platform refuses a second copy)",
+    "unconfirmed": "outcome unknown (it may be live); looking it up on the platform",
+    "not-settled": "still not found on the platform",
+    "released": "given back, not sent",
+    "dry-run": "rehearsed",
+    "dry-run-failed": "rehearsal failed",
+    "failed": "failed",
+    "held": "held",
+    "skipped": "skipped",
+}

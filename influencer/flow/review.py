@@ -23,6 +23,7 @@ from influencer.flow.context import (
     grant_for,
     grant_state,
     posts_by_id,
+    rights_refusal,
     short_id,
 )
 from influencer.flow.draft import draft_posts, labelled
@@ -101,7 +102,7 @@ def standing(ctx: Context, post: Post, retry_at: datetime | None = None) -> Stan
     error = post.last_error or post.reason or "no error recorded"
     if post.status == PostStatus.failed:
         return Standing("failed", (f"failed after {post.attempts} attempt(s): {error}",
-                                   f"send it again: influencer retry {post.id} --as NAME"))
+                                   f"send it again: influencer retry {short_id(post.id)} --as NAME"))
     if post.status == PostStatus.approved and post.attempts and retry_at is not None:
         when = ("due now" if retry_at <= ctx.now()
                 else f"next at {retry_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
@@ -111,16 +112,26 @@ def standing(ctx: Context, post: Post, retry_at: datetime | None = None) -> Stan
         looked = f"; last lookup: {post.last_error}" if post.last_error != post.reason else ""
         return Standing("unconfirmed", (
             f"unconfirmed: {post.reason or 'the platform did not say'}{looked}",
-            f"the daemon looks it up; or settle it: influencer resolve {post.id} "
+            f"the daemon looks it up; or settle it: influencer resolve {short_id(post.id)} "
             "--published URL | --not-published"))
     if post.status == PostStatus.publishing:
         lease = f" (lease until {post.lease_until:%H:%M:%S} UTC)" if post.lease_until else ""
         return Standing("publishing", (f"being sent by {post.claimed_by}{lease}",))
+    if post.status in BLOCKABLE and post.persona in ctx.ws.personas:
+        refusal = rights_refusal(ctx, post)
+        if refusal:
+            return Standing("blocked by rights", (f"blocked by rights: {refusal}; it will not "
+                                                  "go out",))
     return Standing(str(post.status))
 
 
+BLOCKABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved)
+
+
 def warnings(ctx: Context, post: Post, stale: bool, retry_at: datetime | None = None) -> list[str]:
-    notes = list(standing(ctx, post, retry_at).notes)
+    where = standing(ctx, post, retry_at)
+    notes = list(where.notes)
+    blocked = where.label == "blocked by rights"
     if post.status in (PostStatus.held, PostStatus.skipped) and post.reason:
         notes.append(f"{post.status}: {post.reason}")
     if post.status == PostStatus.planned and post.last_error:
@@ -129,7 +140,9 @@ def warnings(ctx: Context, post: Post, stale: bool, retry_at: datetime | None = 
         notes.append("stale: what it was drafted from changed (the persona's voice, imagery, "
                      "writer or disclosure, or the schedule's campaign or images); redraft it")
     schedule = ctx.ws.schedules.get(post.schedule)
-    if post.status == PostStatus.drafted and post.publish_at <= ctx.now():
+    if blocked:
+        pass  # never ask a person to approve what cannot go out
+    elif post.status == PostStatus.drafted and post.publish_at <= ctx.now():
         notes.append("its time passed without approval: the daemon holds it, and skips it once "
                      "the schedule's grace is over")
     elif post.status == PostStatus.drafted and schedule and (

@@ -109,7 +109,7 @@ def _scan_persona(ws: Workspace, engine: Engine, persona: Persona, hasher: Hashe
     if not folder.is_dir():
         report.skipped.append(SkippedFile(shown_path(folder, ws.root),
                                           "the imagery folder does not exist"))
-    files = list(_image_files(folder)) if folder.is_dir() else []
+    files = list(image_files(folder)) if folder.is_dir() else []
     task = progress.add_task(f"scanning {persona.id}", total=len(files))
     with Session(engine) as session:
         query = select(ImageAsset).where(ImageAsset.persona == persona.id)
@@ -163,7 +163,7 @@ def _new_row(persona_id: str, rel: str, now: datetime) -> ImageAsset:
                       height=0, format="", first_seen=now, last_seen=now)
 
 
-def _image_files(folder: Path) -> Iterator[Path]:
+def image_files(folder: Path) -> Iterator[Path]:
     """Image-like files below ``folder`` in a stable order, hidden files and folders left out."""
     suffixes = IMAGE_SUFFIXES | OTHER_IMAGE_SUFFIXES
     for here, folders, names in os.walk(folder):

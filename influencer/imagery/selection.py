@@ -43,6 +43,7 @@ from influencer.store.status import PostMode
 
 if TYPE_CHECKING:
     from influencer.config import Persona, Schedule
+    from influencer.config.schedule import TagMatch
 
 NEAR_DUPLICATE_DISTANCE = 8
 NEVER = datetime.min.replace(tzinfo=UTC)
@@ -79,15 +80,14 @@ def select_images(session: Session, persona: Persona, schedule: Schedule, platfo
     (source sha256: what a person rejected for this slot)."""
     counted = _counted(rehearsal)
     choice, day = schedule.images, local_day(slot_at, schedule.timezone)
-    tags = sorted({tag.lower() for tag in choice.tags})
-    noun = _noun(tags)
+    noun = _noun(choice.tags)
     assets = _library(session, persona.id)
     if not assets:
         return Selection((), f"no images in the library of {persona.id} "
                              f"(run: influencer images scan {persona.id})")
-    tagged = [a for a in assets if set(tags) <= set(a.tags)]
+    tagged = [a for a in assets if choice.tags.matches(a.tags)]
     if not tagged:
-        return Selection((), f"no image tagged {' and '.join(tags)}")
+        return Selection((), f"no image tagged {choice.tags}")
     usable = [a for a in tagged if not a.do_not_use]
     if not usable:
         return Selection((), f"{_all(len(tagged), noun)} marked do_not_use")
@@ -132,11 +132,12 @@ def _least_recent_first(session: Session, persona_id: str, slot: str, assets: li
     return sorted(assets, key=lambda a: (last.get(a.sha256, NEVER), _tie(slot, a.sha256)))
 
 
-def _noun(tags: list[str]) -> tuple[str, str]:
+def _noun(tags: TagMatch) -> tuple[str, str]:
     """Singular and plural: "autumn image(s)", or "image(s) tagged autumn and city"."""
-    if len(tags) == 1:
-        return f"{tags[0]} image", f"{tags[0]} images"
-    tagged = f" tagged {' and '.join(tags)}" if tags else ""
+    words = [*tags.all, *tags.any]
+    if len(words) == 1:
+        return f"{words[0]} image", f"{words[0]} images"
+    tagged = f" tagged {tags}" if words else ""
     return f"image{tagged}", f"images{tagged}"
 
 

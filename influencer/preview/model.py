@@ -26,7 +26,7 @@ class PreviewItem:
     sources: list[str] = field(default_factory=list)  # the library files the images came from
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.post, "status": self.status,
+        return {**self.post, "status": self.status, "state": self.state or self.status,
                 "stale": self.stale, "warnings": list(self.warnings)}
 
 

@@ -35,7 +35,7 @@ def test_a_failed_post_is_loud_everywhere_and_a_retry_sends_it(
         [post_id] = seed(ws, pg_url, [NOW])
         first = run.once()
         assert first.process.returncode == 1
-        assert (f"needs attention: ava/mastodon post {post_id} is retrying: " in first.output())
+        assert f"needs attention: ava on mastodon, post {post_id[:8]} is retrying: " in first.output()
         assert "connection refused by 127.0.0.1:" in first.output() and "Traceback" not in first.output()
         item = queue_line(run, post_id, 1 / 3)
         assert item["status"] == "approved"  # the stored status; the words say what it means
@@ -46,12 +46,16 @@ def test_a_failed_post_is_loud_everywhere_and_a_retry_sends_it(
         assert status(run, 1, "--within", "3600")[0] == 0  # retrying is not failed (yet)
 
         for minutes in (2, 6):
-            assert run.once(now=NOW + timedelta(minutes=minutes)).process.returncode == 1
+            again = run.once(now=NOW + timedelta(minutes=minutes))
+            assert again.process.returncode == 1
+        said = again.output()  # the run that failed it and alerted: in our words only
+        assert f"ava on mastodon, post {post_id[:8]}: failed — " in said
+        assert "HTTP Request" not in said and "urllib3" not in said
         [failed] = posts(pg_url, [post_id])
         assert failed.status == "failed" and "connection refused" in (failed.reason or "")
         item = queue_line(run, post_id, 7)
         assert item["status"] == "failed"
-        assert f"send it again: influencer retry {post_id} --as NAME" in item["warnings"]  # type: ignore[operator]
+        assert f"send it again: influencer retry {post_id[:8]} --as NAME" in item["warnings"]  # type: ignore[operator]
         code, said = status(run, 7, "--within", "3600")
         assert code == 2 and post_id[:8] in said and "1 post failed or is unconfirmed" in said
         assert status(run, 7, "--within", "1")[0] == 1  # no daemon seen outranks a failed post

@@ -21,7 +21,7 @@ from tests.imagery.imagery_helpers import photo, save
 DAY = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Stockholm
 
 
-def schedule(tags: list[str] | None = None, reuse: int = 30, per_post: int = 1,
+def schedule(tags: list[str] | dict[str, list[str]] | None = None, reuse: int = 30, per_post: int = 1,
              persona: str = "ava") -> Schedule:
     return Schedule.model_validate({
         "id": f"{persona}-test", "persona": persona, "platforms": ["instagram", "x"],
@@ -57,13 +57,15 @@ def use(engine: Engine, post_id: str, asset: ImageAsset, at: datetime,
         session.commit()
 
 
-def test_every_tag_must_match_and_reasons_name_the_filter(ws: Workspace, engine: Engine) -> None:
+def test_tags_match_all_or_any_and_reasons_name_the_filter(ws: Workspace, engine: Engine) -> None:
     assert choose(engine, ws, schedule()) == (
         [], "no images in the library of ava (run: influencer images scan ava)")
     add(engine, "summer.jpg", ("summer",))
     assert choose(engine, ws, schedule()) == ([], "no image tagged autumn")
-    assert choose(engine, ws, schedule(["autumn", "city"])) == (
+    assert choose(engine, ws, schedule({"all": ["autumn", "city"]})) == (
         [], "no image tagged autumn and city")
+    assert choose(engine, ws, schedule(["autumn", "city"])) == (
+        [], "no image tagged autumn or city")  # a plain list: any of them
     add(engine, "draft.jpg", ("autumn",), do_not_use=True)
     assert choose(engine, ws, schedule()) == ([], "the only autumn image marked do_not_use")
     add(engine, "draft2.jpg", ("autumn", "city"), do_not_use=True)
@@ -71,7 +73,8 @@ def test_every_tag_must_match_and_reasons_name_the_filter(ws: Workspace, engine:
     add(engine, "gone.jpg", ("autumn",), missing=True)
     assert choose(engine, ws, schedule())[1] == "all 2 autumn images marked do_not_use"
     add(engine, "street.jpg", ("autumn", "city"))
-    assert choose(engine, ws, schedule(["city", "autumn"])) == (["street.jpg"], None)
+    assert choose(engine, ws, schedule({"all": ["city", "autumn"]})) == (["street.jpg"], None)
+    assert choose(engine, ws, schedule(["summer", "winter"])) == (["summer.jpg"], None)
     assert choose(engine, ws, schedule([])) == (["street.jpg"], None)
 
 
