@@ -138,6 +138,8 @@ def test_the_queue_marks_posts_the_rights_block_and_approve_says_why_it_refuses(
     assert run(workspace, "reject", post_id[:8], "--reason", "off-brand")[0] == 0
     code, _, said = run(workspace, "approve", post_id[:8])
     assert code == 2 and "it was skipped (rejected: off-brand); to use the slot, redraft it" in said
+    code, _, said = run(workspace, "reject", post_id[:8], "--reason", "again")  # not exit 3
+    assert (code, said) == (2, f"error: post {post_id[:8]} is skipped: it cannot become skipped\n")
 
 
 def test_a_persona_with_no_grant_dates_is_not_made(workspace: Path) -> None:

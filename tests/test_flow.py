@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from influencer.config import load_workspace
-from influencer.errors import DisclosureError, IllegalTransition, InfluencerError
+from influencer.errors import DisclosureError, InfluencerError
 from influencer.flow.approve import (
     approve,
     edit_caption,
@@ -113,7 +113,7 @@ def test_approve_by_persona_and_day_then_reject_and_edit(ctx: Context) -> None:
     assert {p.approved_by for p in approved} == {"tester"}
     rejected = reject(ctx, approved[0], "wrong coat")
     assert (rejected.status, rejected.reason) == (PostStatus.skipped, "rejected: wrong coat")
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(InfluencerError, match=r"cannot be approved: it was skipped \(rejected: wrong"):
         approve(ctx, [rejected])
     edited = edit_caption(ctx, approved[1], "Wool that outlives the winter.")
     assert edited.status == PostStatus.drafted  # an approved post goes back to drafted

@@ -132,8 +132,9 @@ def test_an_excluded_category_excludes_the_slots_and_stops_drafted_posts(workspa
     daemon = run("run", "--once", cwd=workspace, env=due)
     assert daemon.returncode == 0, daemon.stderr
     refused = [line for line in daemon.stderr.splitlines()
-               if "skipped: rights for mei exclude the campaign category 'alcohol'" in line]
-    assert {line.split(" post ")[0].split()[-1] for line in refused} == {"mei/x", "mei/bluesky"}
+               if ": skipped — rights for mei exclude the campaign category 'alcohol'" in line]
+    assert {line.split(", post ")[0].split(" INFO ")[-1].split(" WARNING ")[-1]
+            for line in refused} == {"mei on x", "mei on bluesky"}
     engine = open_store(load_workspace(workspace).database_url())
     with Session(engine) as session:
         statuses = {str(p.status) for p in session.exec(select(Post).where(col(Post.persona) == "mei"))}

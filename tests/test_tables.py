@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
+
 from influencer.config import load_workspace
+from influencer.preview.terminal import wrap_cells
 from tests.helpers import on_a_terminal, run_cli
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -22,7 +26,7 @@ def test_at_80_columns_every_line_fits_and_values_are_whole(workspace: Path) -> 
         code, out = on_a_terminal(workspace, None, *args, columns=80)
         assert code == 0, out
         lines = shown(out)
-        assert max(len(line) for line in lines) <= 80, (args, out)
+        assert max(cell_len(line) for line in lines) <= 80, (args, out)  # CJK and emoji: 2 cells
     code, out = on_a_terminal(workspace, None, "personas", columns=80)
     assert "  accounts: x (outbox), instagram (outbox), mastodon (outbox)" in shown(out)
     code, out = on_a_terminal(workspace, None, "preview", "--days", "2", columns=80)
@@ -52,3 +56,20 @@ def test_personas_new_asks_for_the_grant_on_a_terminal(workspace: Path) -> None:
     grant = load_workspace(workspace).personas["lena"].rights
     assert (grant.holder, str(grant.granted), grant.platforms) == (
         "Lena Berg", "2026-11-01", ["instagram", "x"])
+
+
+PIECES = ["AI生成", "⏎", "今日のキーワードはautumn", "Colour", "is", "a", "mood", "🖤", "💛",
+          "#東京ファッション", "(95/280)", "x" * 50, "Généré", "par", "IA", "#ad", "é" * 3]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_wrapping_counts_terminal_cells_and_loses_nothing(seed: int) -> None:
+    import random
+
+    chance = random.Random(seed)
+    text = " ".join(chance.choice(PIECES) for _ in range(chance.randint(0, 40)))
+    width = chance.randint(8, 100)
+    lines = wrap_cells(text, width)
+    assert all(cell_len(line) <= width for line in lines), (width, lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(line == line.strip() and line for line in lines)

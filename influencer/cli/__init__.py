@@ -23,7 +23,7 @@ import typer
 
 from influencer.cli import daemon, images, posts, workspace  # noqa: F401  (registers the commands)
 from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_UNAVAILABLE, EXIT_USAGE, app
-from influencer.errors import ConfigError, InfluencerError, StoreError
+from influencer.errors import ConfigError, IllegalTransition, InfluencerError, StoreError
 
 __all__ = ["EXIT_OK", "EXIT_PROBLEMS", "EXIT_UNAVAILABLE", "EXIT_USAGE", "app", "main"]
 
@@ -36,6 +36,10 @@ def main() -> None:
         for issue in exc.issues:
             typer.echo(str(issue), err=True)
         typer.echo(f"✗ {len(exc.issues)} problem(s); run `influencer check` for details", err=True)
+        sys.exit(EXIT_USAGE)
+    except IllegalTransition as exc:  # a person asked for a change the post's status forbids
+        typer.echo(f"error: post {exc.post_id[:8]} is {exc.current}: it cannot become "
+                   f"{exc.target}", err=True)
         sys.exit(EXIT_USAGE)
     except StoreError as exc:
         typer.echo(f"error: {exc}", err=True)

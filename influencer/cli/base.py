@@ -79,12 +79,16 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
         return
     widths = [max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
     if sum(widths) + 3 * len(columns) + 1 > console.width:
+        from influencer.preview.terminal import wrap_cells
+
         console.print(f"[bold]{escape(title)}[/bold]")
         for row in rows:
             console.print(f"[bold]{escape(row[0])}[/bold]")
             for column, cell in zip(columns[1:], row[1:], strict=True):
-                if cell:
-                    console.print(f"  {escape(column)}: {escape(cell)}")
+                lines = wrap_cells(f"{column}: {cell}", max(40, console.width) - 4) if cell else []
+                for number, line in enumerate(lines):
+                    console.print(("  " if number == 0 else "    ") + escape(line),
+                                  soft_wrap=True, highlight=False)
         return
     grid = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:

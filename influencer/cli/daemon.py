@@ -124,12 +124,18 @@ def _show_status(report: StatusReport) -> None:
                 p["since"][:16], p["error"] or "",
                 f"influencer {'retry' if p['status'] == 'failed' else 'resolve'} "
                 f"{short_id(p['post_id'])} --as NAME"] for p in report.problems])
+    once = [d for d in report.daemons if d["once"]]
+    shown = [d for d in report.daemons if not d["once"] or d is once[0]]  # the latest --once run
     table("Daemons", ["id", "mode", "last seen (UTC)", "state", "configuration"],
           [[d["id"], d["mode"] + (" once" if d["once"] else ""), d["seen_at"][:19],
-            "alive" if d["alive"] else ("stopped" if d["stopped_at"] else "silent"),
+            ("seen" if d["once"] else "alive") if d["alive"]
+            else ("stopped" if d["stopped_at"] else "silent"),
             ("same files" if d["same_config"] else "DIFFERENT files")
             + (f", {len(d['config_errors'])} errors" if d["config_errors"] else "")]
-           for d in report.daemons])
+           for d in shown])
+    if len(once) > 1:
+        typer.echo(f"(and {len(once) - 1} earlier run --once passes in the last day; --json lists "
+                   "them)")
     if report.paused:
         typer.echo("paused: " + ", ".join("everything" if p == "*" else p for p in report.paused))
     if not report.alive:
@@ -167,11 +173,13 @@ def resume(persona: PersonaArgument = None, actor: ActorOption = None) -> None:
 @app.command()
 def retry(post_id: PostArgument, actor: ActorOption = None) -> None:
     """Send a failed post again: back to approved, with its attempts renewed."""
+    from influencer.flow.context import short_id
     from influencer.flow.settle import retry as again
 
     with _context(actor, "retry") as ctx:
         post = again(ctx, post_id)
-    typer.echo(f"{post.id} is approved again; the daemon sends it at its next pass")
+    typer.echo(f"post {short_id(post.id)} ({post.persona} on {post.platform}) is approved again; "
+               "the daemon sends it at its next pass")
 
 
 @app.command()
@@ -185,20 +193,22 @@ def resolve(
 ) -> None:
     """Settle an unconfirmed post (see `influencer queue --unconfirmed`) after checking the
     platform: it was published at URL, or it was not and is sent again."""
+    from influencer.flow.context import short_id
     from influencer.flow.settle import resolve as settle
 
     if (published is None) == (not not_published):
         raise InfluencerError("say either --published URL or --not-published")
     with _context(actor, "resolve") as ctx:
         post = settle(ctx, post_id, published)
-    typer.echo(f"{post.id} is {post.status}")
+    typer.echo(f"post {short_id(post.id)} ({post.persona} on {post.platform}) is {post.status}")
 
 
 @app.command()
 def delete(post_id: PostArgument, actor: ActorOption = None) -> None:
     """Remove a published post from its platform (or the outbox) through its adapter."""
+    from influencer.flow.context import short_id
     from influencer.flow.takedown import delete as remove
 
     with _context(actor, "delete") as ctx:
         post = remove(ctx, post_id)
-    typer.echo(f"{post.id} is {post.status}")
+    typer.echo(f"post {short_id(post.id)} ({post.persona} on {post.platform}) is {post.status}")

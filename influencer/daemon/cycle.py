@@ -32,6 +32,9 @@ S = PostStatus
 ALERTED = (S.held, S.failed)  # unconfirmed: alerted once lookups have not settled it in time
 
 
+TROUBLE_WORDS = {"failed": "failed", "held": "is held", "unconfirmed": "may or may not be live"}
+
+
 class Daemon:
     def __init__(self, ctx: Context, dry_run: bool = False, metrics: Metrics | None = None) -> None:
         self.ctx, self.dry_run, self.metrics = ctx, dry_run, metrics
@@ -59,9 +62,10 @@ class Daemon:
         self.publish_due()
         self.drain(None)
         for post in self.troubles:
-            log.error("needs attention: %s on %s, post %s is %s: %s", post.persona,
+            log.error("needs attention: %s on %s, post %s %s: %s", post.persona,
                       post.platform, short_id(post.id),
-                      "retrying" if retrying(post) else post.status,
+                      "is retrying" if retrying(post) else TROUBLE_WORDS.get(str(post.status),
+                                                                              f"is {post.status}"),
                       post.last_error or post.reason or "no reason recorded")
         return 1 if self.troubles else 0
 

@@ -101,7 +101,8 @@ def standing(ctx: Context, post: Post, retry_at: datetime | None = None) -> Stan
     and the command that acts on it; otherwise the stored status."""
     error = post.last_error or post.reason or "no error recorded"
     if post.status == PostStatus.failed:
-        return Standing("failed", (f"failed after {post.attempts} attempt(s): {error}",
+        said = error if "attempt" in error else f"failed after {post.attempts} attempt(s): {error}"
+        return Standing("failed", (said,
                                    f"send it again: influencer retry {short_id(post.id)} --as NAME"))
     if post.status == PostStatus.approved and post.attempts and retry_at is not None:
         when = ("due now" if retry_at <= ctx.now()

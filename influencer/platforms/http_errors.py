@@ -131,7 +131,8 @@ def _why_not_connected(exc: BaseException) -> str:
     if any(isinstance(e, ConnectionRefusedError) or "[Errno 111]" in str(e) for e in chain):
         return f"connection refused{at}"
     if any(isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError) for e in chain):
-        return f"the host name{(' ' + host) if host else ''} could not be resolved"
+        name = host.rsplit(":", 1)[0] if host else ""
+        return f"the host name{(' ' + name) if name else ''} could not be resolved"
     if any(isinstance(e, urllib3.exceptions.ConnectTimeoutError | requests.exceptions.ConnectTimeout
                       | httpx.ConnectTimeout) for e in chain):
         return f"connecting{to} timed out"

@@ -12,10 +12,10 @@ Ids are shown short (``SHORT_ID`` characters); every command accepts them.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Literal
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -87,6 +87,44 @@ def _plain(items: list[PreviewItem], console: Console) -> None:
     console.file.write("\n".join(lines) + "\n")  # never wrapped, never styled
 
 
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal cells (CJK and emoji take two), broken
+    between words, and inside a word only when it is longer than a line (Japanese has none)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while cell_len(word) > width:  # a word longer than a line: as much as fits, then on
+            cut = _fitting(word, width - cell_len(line) - 1) if line else 0
+            if not cut:
+                if line:
+                    lines.append(line)
+                line, cut = "", max(1, _fitting(word, width))
+            line = f"{line} {word[:cut]}" if line else word[:cut]
+            word = word[cut:]
+            lines.append(line)
+            line = ""
+        if not word:
+            continue
+        if line and cell_len(line) + 1 + cell_len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fitting(word: str, room: int) -> int:
+    """How many characters of ``word`` fit in ``room`` cells."""
+    used = 0
+    for index, char in enumerate(word):
+        used += cell_len(char)
+        if used > room:
+            return index
+    return len(word)
+
+
 def _blocks(items: list[PreviewItem], console: Console, title: str) -> None:
     width = max(40, console.width)
     console.print(Text(title, style="bold"))
@@ -99,14 +137,14 @@ def _blocks(items: list[PreviewItem], console: Console, title: str) -> None:
         console.print(head, overflow="fold")
         caption = _one_line(item.post.get("text") or "(no draft yet)")
         over = item.limit and item.length > item.limit
-        body = textwrap.wrap(f"{caption}  ({_length(item)})" if item.limit else caption,
-                             width - 2) or [""]
+        body = wrap_cells(f"{caption}  ({_length(item)})" if item.limit else caption,
+                          width - 2) or [""]
         for line in body:
             console.print("  " + escape(line), style="red" if over else "", highlight=False)
         console.print(f"  [dim]{escape(_images(item))} · {escape(_flags(item))}[/dim]",
                       highlight=False, overflow="fold")
         for warning in item.warnings:
-            for number, line in enumerate(textwrap.wrap(warning, width - 4)):
+            for number, line in enumerate(wrap_cells(warning, width - 4)):
                 console.print(("  ⚠ " if number == 0 else "    ") + escape(line),
                               style="yellow", highlight=False)
 
