@@ -22,7 +22,7 @@ SIDECAR_SUFFIXES = (".yaml", ".yml")
 
 
 class Sidecar(Strict):
-    tags: list[Text] = Field(default_factory=list)  # lower-cased; a schedule's tags must all match
+    tags: list[Text] = Field(default_factory=list)  # lower-cased; matched by a schedule's images.tags
     alt: Text | None = None  # describes the image; the disclosure label is added before it
     focal: tuple[Share, Share] | None = None  # x, y as shares of width and height (0–1)
     do_not_use: bool = False  # kept in the library, never selected
