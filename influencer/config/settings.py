@@ -23,7 +23,7 @@ SETTINGS_FILE = "influencer.toml"
 
 
 class DatabaseSettings(Strict):
-    url: Text | None = None  # default: sqlite in .influencer/influencer.db
+    url: Text | None = None  # a URL, or env:NAME / file:PATH#KEY; default: sqlite in .influencer/
 
 
 class OutboxSettings(Strict):

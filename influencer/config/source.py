@@ -17,11 +17,17 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
 
 from influencer.errors import ConfigIssue
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32  # nesting of mappings and lists; the deepest real field is 4 levels down
+MAX_VALUES = 100_000  # keys, items and values in one file
+# the tags YAML itself defines for plain data; anything else (!!python/object, !custom) is refused
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary"))
 
 
 class _TextTimestamps(RoundTripConstructor):
@@ -82,6 +88,9 @@ def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue 
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         return None, ConfigIssue(shown, 1, "", "file is empty", "expected a mapping of fields")
+    refused = _refused(text, shown)
+    if refused is not None:
+        return None, refused
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -97,6 +106,42 @@ def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue 
             shown, 1, "", f"expected a mapping of fields at the top level, found {found}"
         )
     return YamlDocument(path, shown, data), None
+
+
+def _refused(text: str, shown: str) -> ConfigIssue | None:
+    """What no configuration file may hold, found from the parser's events before anything is
+    built: aliases and anchors (an alias bomb expands a few hundred bytes into gigabytes), tags
+    beyond plain data, nesting deeper than ``MAX_DEPTH`` (a recursion bomb) and more than
+    ``MAX_VALUES`` values. Broken YAML is left to the loader, which names its line."""
+    depth = values = 0
+    try:
+        for event in _yaml().parse(text):
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if isinstance(event, AliasEvent):
+                return ConfigIssue(shown, line, "", f"YAML alias *{event.anchor} is not allowed "
+                                   "in configuration files", "write the value out in full")
+            if getattr(event, "anchor", None):
+                return ConfigIssue(shown, line, "", f"YAML anchor &{event.anchor} is not allowed "
+                                   "in configuration files", "write the value out in full")
+            tag = getattr(event, "tag", None)
+            if tag and tag not in PLAIN_TAGS:
+                return ConfigIssue(shown, line, "", f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} "
+                                   "is not allowed", "configuration files hold plain values only")
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return ConfigIssue(shown, line, "", f"nested more than {MAX_DEPTH} levels deep",
+                                       "is this really a persona or schedule file?")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, ScalarEvent):
+                values += 1
+                if values > MAX_VALUES:
+                    return ConfigIssue(shown, line, "", f"more than {MAX_VALUES:,} values",
+                                       "is this really a persona or schedule file?")
+    except YAMLError:
+        return None
+    return None
 
 
 def line_of(data: Any, loc: Sequence[str | int]) -> int:

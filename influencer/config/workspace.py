@@ -66,7 +66,15 @@ class Workspace:
         return self.resolve(persona.imagery.folder)
 
     def database_url(self) -> str:
+        """``INFLUENCER_DATABASE_URL``, else ``[database] url`` — itself a URL or a reference to
+        one (``env:NAME``, ``file:PATH[#KEY]``, so no password need be written in the file) —
+        else SQLite in the state folder. PostgreSQL reads a password left out of the URL from
+        ``PGPASSFILE`` (~/.pgpass) itself."""
         url = os.environ.get("INFLUENCER_DATABASE_URL") or self.settings.database.url
+        if url and url.startswith(("env:", "file:")):
+            from influencer.config.credentials import resolve
+
+            url = resolve(url, self.root).reveal()
         return url or f"sqlite:///{self.state_dir / 'influencer.db'}"
 
     def raise_for_issues(self) -> Workspace:

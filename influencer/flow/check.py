@@ -8,10 +8,13 @@ model's agent has since narrowed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from influencer import rights
 from influencer.config import Persona, Schedule, Workspace
+from influencer.config.cron import CronExpression
+from influencer.config.settings import SETTINGS_FILE
 from influencer.errors import BadImage, ConfigIssue
 
 PLACEHOLDER_VOICE = ("Describe the twin's voice in one or two sentences.",
@@ -59,7 +62,9 @@ def check_warnings(ws: Workspace, today: date) -> list[ConfigIssue]:
                                      "still the template's placeholder text",
                                      "describe the twin's real voice and give examples in its "
                                      "own words: the captions are written from them"))
+    found += _credential_warnings(ws)
     for schedule in sorted(ws.schedules.values(), key=lambda s: s.id):
+        found += _rare_crons(ws, schedule, today)
         owner = ws.personas.get(schedule.persona)
         if owner is None or owner.rights.revoked:
             continue
@@ -71,6 +76,98 @@ def check_warnings(ws: Workspace, today: date) -> list[ConfigIssue]:
                 "end", f"runs past {owner.id}'s grant, which expires on {expires}: slots after "
                 "it are refused", f"end: {expires}, or record the renewed grant"))
     return found
+
+
+CRON_SPAN_DAYS = 4 * 366  # every weekday of every date, leap years included, comes up in 4 years
+
+
+def _rare_crons(ws: Workspace, schedule: Schedule, today: date) -> list[ConfigIssue]:
+    """A cron expression that never fires (``0 0 31 2 *``) or less than once a year."""
+    source = ws.sources[f"schedule:{schedule.id}"]
+    found = []
+    for index, text in enumerate(schedule.cron or []):
+        cron = CronExpression.parse(text)
+        days = sum(1 for n in range(CRON_SPAN_DAYS) if cron.matches_day(today + timedelta(days=n)))
+        if days == 0:
+            found.append(ConfigIssue(source.shown, source.line("cron", index), "cron",
+                                     f"{text!r} never fires (no such day)",
+                                     "check the day of month against the month"))
+        elif days < 4:
+            found.append(ConfigIssue(source.shown, source.line("cron", index), "cron",
+                                     f"{text!r} fires {days} time(s) in 4 years",
+                                     "is that what you meant?"))
+    return found
+
+
+def _credential_warnings(ws: Workspace) -> list[ConfigIssue]:
+    """Secrets written inline, and secrets files inside the workspace (git would commit them)
+    or readable by others."""
+    found = []
+    url = ws.settings.database.url
+    if url and not url.startswith(("env:", "file:")) and make_url_password(url):
+        found.append(ConfigIssue(SETTINGS_FILE, _settings_line(ws, ("database", "url")),
+                                 "database.url", "holds a password inline",
+                                 "write env:NAME or file:PATH#KEY, or leave the password out and "
+                                 "let PostgreSQL read it from PGPASSFILE"))
+    for shown, line, field, ref in _references(ws):
+        if not ref.startswith("file:"):
+            continue
+        path = Path(ref.removeprefix("file:").partition("#")[0]).expanduser()
+        path = path if path.is_absolute() else ws.root / path
+        if _inside(ws.root, path):
+            found.append(ConfigIssue(shown, line, field, f"{ref.partition('#')[0]} is inside the "
+                                     "workspace, where git would commit it",
+                                     "keep secrets outside it, e.g. ~/.config/influencer/"))
+        elif path.is_file() and path.stat().st_mode & 0o077:
+            found.append(ConfigIssue(shown, line, field, f"{ref.partition('#')[0]} can be read "
+                                     "by other users", f"chmod 600 {path}"))
+    return found
+
+
+def _references(ws: Workspace) -> list[tuple[str, int, str, str]]:
+    """Every credential reference: (file, line, field, reference)."""
+    refs = []
+    for persona in sorted(ws.personas.values(), key=lambda p: p.id):
+        source = ws.sources[f"persona:{persona.id}"]
+        for platform, account in persona.accounts.items():
+            refs.append((source.shown, source.line("accounts", platform, "credentials"),
+                         f"accounts.{platform}.credentials", account.credentials))
+        if persona.writer.credentials:
+            refs.append((source.shown, source.line("writer", "credentials"),
+                         "writer.credentials", persona.writer.credentials))
+    alerts = ws.settings.alerts
+    if alerts.smtp_credentials:
+        refs.append((SETTINGS_FILE, _settings_line(ws, ("alerts", "smtp_credentials")),
+                     "alerts.smtp_credentials", alerts.smtp_credentials))
+    url = ws.settings.database.url
+    if url and url.startswith("file:"):
+        refs.append((SETTINGS_FILE, _settings_line(ws, ("database", "url")), "database.url", url))
+    return refs
+
+
+def make_url_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return bool(make_url(url).password)
+    except ArgumentError:
+        return False
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _settings_line(ws: Workspace, loc: tuple[str, ...]) -> int:
+    from influencer.config.settings import toml_line
+
+    path = ws.root / SETTINGS_FILE
+    return toml_line(path.read_text(encoding="utf-8"), loc) if path.exists() else 1
 
 
 def _tags_without_images(ws: Workspace, persona: Persona, schedule: Schedule) -> list[ConfigIssue]:

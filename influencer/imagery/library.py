@@ -28,7 +28,9 @@ from influencer.errors import BadImage, ImageryError
 from influencer.imagery.sidecar import (
     SIDECAR_SUFFIXES,
     Sidecar,
+    decodable,
     load_sidecar,
+    readable,
     shown_path,
     sidecar_candidates,
 )
@@ -117,12 +119,17 @@ def _scan_persona(ws: Workspace, engine: Engine, persona: Persona, hasher: Hashe
         for path in files:
             rel = shown_path(path, ws.root)
             try:
+                if not decodable(rel):
+                    raise BadImage("its name is not valid UTF-8: rename it")
                 row = rows.get(rel) or _new_row(persona.id, rel, now)
                 outcome = _scan_file(session, ws.root, folder, path, row, hasher, now)
+                session.commit()  # file by file: one bad file never loses the others
                 getattr(report, outcome).append(rel)
             except BadImage as exc:
-                report.skipped.append(SkippedFile(rel, str(exc)))
+                session.rollback()
+                report.skipped.append(SkippedFile(readable(rel), str(exc)))
                 _set_missing(session, rows.get(rel))
+                session.commit()
             progress.advance(task)
         report.orphans = _orphan_sidecars(ws.root, folder, files)
         seen = {shown_path(path, ws.root) for path in files}
@@ -151,7 +158,7 @@ def _orphan_sidecars(root: Path, folder: Path, images: list[Path]) -> list[Skipp
             stem = name.removesuffix(path.suffix)
             close = difflib.get_close_matches(stem, names, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            orphans.append(SkippedFile(shown_path(path, root),
+            orphans.append(SkippedFile(readable(shown_path(path, root)),
                                        f"sidecar matches no image{hint}: name it "
                                        "<image file>.yaml or <image stem>.yaml, or delete it"))
     return orphans

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from influencer.config.platforms import PlatformSpec
+from influencer.config.private import make_private_dir
 from influencer.errors import BadImage, ImageryError
 from influencer.imagery.colour import to_srgb
 from influencer.imagery.encode import MEDIA_TYPES, SUFFIXES, encode_within
@@ -184,7 +185,7 @@ def _described(path: Path, fmt: str, source_sha256: str, signed: bool) -> Render
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

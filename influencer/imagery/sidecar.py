@@ -70,3 +70,19 @@ def shown_path(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def decodable(name: str) -> bool:
+    """Whether a file name from the disk is text (undecodable bytes arrive as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def readable(name: str) -> str:
+    r"""A file name fit to print and store: undecodable bytes escaped ("caf\xe9.jpg")."""
+    if decodable(name):
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -1,0 +1,131 @@
+"""Hostile and careless input (issue 13, first part): every file here is a real file written by
+the test; each case asserts the exact error, that the command ends promptly, and that nothing
+else was lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+                  for i in range(8)))
+
+
+def check(workspace: Path) -> tuple[int, str]:
+    result = run_cli("check", cwd=workspace, timeout=60)  # a hang fails here, not in CI's limit
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stderr
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    (BOMB, "personas/bad.yaml:1: YAML anchor &a is not allowed in configuration files "
+           "(write the value out in full)"),
+    ("id: bad\nname: *x\n", "personas/bad.yaml:2: YAML alias *x is not allowed"),
+    ("id: bad\nx: " + "[" * 5000 + "]" * 5000 + "\n",
+     "personas/bad.yaml:2: nested more than 32 levels deep"),
+    ("id: bad\nx:\n" + "".join("  " * i + "-\n" for i in range(1, 40)),
+     "personas/bad.yaml:"),  # block nesting too: the line of the 33rd level
+    ("id: !!python/object:os.system ls\n",
+     "personas/bad.yaml:1: YAML tag !!python/object:os.system is not allowed"),
+    ("id: !env HOME\n", "personas/bad.yaml:1: YAML tag !env is not allowed"),
+    ("id: bad\nx: [" + ",".join(["a"] * 100_001) + "]\n",
+     "personas/bad.yaml:2: more than 100,000 values"),
+])
+def test_config_bombs_are_refused_at_their_line_quickly(workspace: Path, text: str,
+                                                        error: str) -> None:
+    (workspace / "personas" / "bad.yaml").write_text(text, encoding="utf-8")
+    code, said = check(workspace)
+    assert code == 1 and error in said, said
+    assert "nested more than" in said or "not allowed" in said or "values" in said
+    assert "personas/ava.yaml" not in said  # the good files still load
+
+
+def test_an_image_with_an_undecodable_name_is_skipped_and_loses_nothing(workspace: Path) -> None:
+    folder = os.fsencode(workspace / "personas" / "ava" / "images")
+    good = sorted(name for name in os.listdir(folder) if not name.endswith(b".yaml"))
+    source = os.path.join(folder, good[0])
+    with open(source, "rb") as original:
+        data = original.read()
+    with open(os.path.join(folder, b"caf\xe9-\xff.jpg"), "wb") as odd:
+        odd.write(data)
+    result = run_cli("images", "scan", "ava", cwd=workspace, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "skipped personas/ava/images/caf\\xe9-\\xff.jpg: its name is not valid UTF-8: " \
+           "rename it" in result.stderr
+    assert "Traceback" not in result.stderr
+    listed = json.loads(run_cli("images", "list", "ava", "--json", cwd=workspace).stdout)
+    assert len(listed) == len(good)  # every good image kept
+
+
+def test_state_is_owner_only(workspace: Path) -> None:
+    assert run_cli("images", "scan", "ava", cwd=workspace).returncode == 0
+    state = workspace / ".influencer"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "influencer.db").stat().st_mode) == 0o600
+    cache = [p for p in state.rglob("*") if p.is_dir()]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in cache)
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_warns_on_crons_that_never_or_rarely_fire(workspace: Path) -> None:
+    schedule = workspace / "schedules" / "ava-autumn.yaml"
+    rewrite(schedule, 'cron: "0 9 * * 1-5"', 'cron: ["0 0 31 2 *", "0 0 29 2 *", "0 9 * * 1-5"]')
+    code, said = check(workspace)
+    assert code == 0  # warnings fail nothing
+    assert "warning: schedules/ava-autumn.yaml:5: cron: '0 0 31 2 *' never fires (no such day)" \
+        in said
+    assert "cron: '0 0 29 2 *' fires 1 time(s) in 4 years (is that what you meant?)" in said
+    assert "'0 9 * * 1-5'" not in said
+
+
+def test_check_warns_on_inline_and_exposed_secrets(workspace: Path, tmp_path: Path) -> None:
+    (workspace / "influencer.toml").write_text(
+        '[database]\nurl = "postgresql+psycopg://inf:hunter2@db.example/influencer"\n',
+        encoding="utf-8")
+    persona = workspace / "personas" / "mei.yaml"
+    rewrite(persona, 'credentials: "file:~/.config/influencer/secrets.toml#mei_bluesky"',
+            'credentials: "file:secrets.toml#mei_bluesky"')  # relative: inside the workspace
+    outside = tmp_path / "secrets.toml"
+    outside.write_text('ava = "token"\n', encoding="utf-8")
+    outside.chmod(0o644)
+    rewrite(workspace / "personas" / "ava.yaml", "credentials: env:AVA_X",
+            f'credentials: "file:{outside}#ava"')
+    code, said = check(workspace)
+    assert code == 0, said
+    assert "warning: influencer.toml:2: database.url: holds a password inline (write env:NAME " \
+           "or file:PATH#KEY, or leave the password out and let PostgreSQL read it from " \
+           "PGPASSFILE)" in said
+    assert "hunter2" not in said
+    assert "accounts.bluesky.credentials: file:secrets.toml is inside the workspace, where git " \
+           "would commit it" in said
+    assert f"accounts.x.credentials: file:{outside} can be read by other users (chmod 600 " \
+           f"{outside})" in said
+    outside.chmod(0o600)
+    assert "can be read by other users" not in check(workspace)[1]
+
+
+def test_the_database_url_may_be_a_reference(workspace: Path, tmp_path: Path) -> None:
+    database = tmp_path / "elsewhere.db"
+    (workspace / "influencer.toml").write_text('[database]\nurl = "env:INFLUENCER_TEST_DB"\n',
+                                               encoding="utf-8")
+    result = run_cli("images", "scan", "ava", cwd=workspace,
+                     env={"INFLUENCER_TEST_DB": f"sqlite:///{database}"})
+    assert result.returncode == 0, result.stderr
+    assert database.is_file() and not (workspace / ".influencer" / "influencer.db").exists()
+    assert "warning" not in check(workspace)[1]
+    missing = run_cli("images", "scan", "ava", cwd=workspace)
+    assert missing.returncode == 2
+    assert "env:INFLUENCER_TEST_DB: environment variable INFLUENCER_TEST_DB is not set" \
+        in missing.stderr
