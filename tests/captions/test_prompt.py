@@ -95,3 +95,48 @@ def test_template_needs_both_blocks_and_valid_syntax(workspace: Path, personas: 
     broken = with_template(personas["ava"], workspace, "{% block system %}{{ x", "b.j2")
     with pytest.raises(PromptTemplateError, match=r"b\.j2:1"):
         PromptTemplates(workspace).render(req(broken))
+
+
+BOMBS = [
+    ("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+     "steps"),  # nested loops that emit nothing still spend the budget
+    ("{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+     "steps|characters"),
+    ("{{ 'x' * 10**8 }}", "too large|items"),
+    ("{{ 'x' * 100000000 }}", "repeating a str"),
+    ("{{ [1, 2] * 10000000 }}", "repeating a list"),
+    ("{{ 10 ** 10 ** 10 }}", "too large"),
+    ("{{ 'x' | center(1000000000) }}", "filter center"),
+    ("{{ 'x ' | indent(1000000000) }}", "filter indent"),
+    ("{{ voice.examples | join(' ') * 100000 }}", "repeating a str"),
+]
+
+
+@pytest.mark.parametrize(("payload", "reason"), BOMBS)
+def test_a_template_cannot_run_forever_or_grow_without_bound(
+        workspace: Path, personas: dict[str, Persona], payload: str, reason: str) -> None:
+    import re
+    import time
+
+    source = f"{{% block system %}}{payload}{{% endblock %}}{{% block user %}}x{{% endblock %}}"
+    persona = with_template(personas["ava"], workspace, source)
+    started = time.monotonic()
+    with pytest.raises(PromptTemplateError) as caught:
+        PromptTemplates(workspace).render(req(persona))
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert message.startswith("t.j2 (persona ava): ") and re.search(reason, message), message
+
+
+def test_a_bounded_template_still_renders_loops_and_filters(
+        workspace: Path, personas: dict[str, Persona]) -> None:
+    source = ("{% block system %}{% for e in voice.examples %}{{ loop.index }}. {{ e | upper }}\n"
+              "{% endfor %}{{ '-' * 20 }}{{ 2 ** 10 }}{% endblock %}"
+              "{% block user %}{{ 'x' | center(9) }}|{% endblock %}")
+    persona = with_template(personas["ava"], workspace, source)
+    prompt = PromptTemplates(workspace).render(req(persona))
+    assert prompt.system.startswith("1. LAYERING SEASON IS MY FAVOURITE SEASON.")
+    assert prompt.system.endswith("-" * 20 + "1024") and prompt.user == "x    |"
+    import sys
+
+    assert sys.gettrace() is None or "coverage" in type(sys.gettrace()).__module__
