@@ -129,3 +129,52 @@ def test_the_database_url_may_be_a_reference(workspace: Path, tmp_path: Path) ->
     assert missing.returncode == 2
     assert "env:INFLUENCER_TEST_DB: environment variable INFLUENCER_TEST_DB is not set" \
         in missing.stderr
+
+
+def test_sigterm_during_start_up_is_a_graceful_stop(workspace: Path) -> None:
+    """The daemon is stopped while it is still connecting to a database that never answers:
+    it exits 0 at once and says so, instead of dying of the signal or waiting out the hang."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    connected = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        try:
+            held.append(silent.accept()[0])  # accepted, never answered
+            connected.set()
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = silent.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INFLUENCER_")}
+    environ["INFLUENCER_DATABASE_URL"] = (f"postgresql+psycopg://nobody@127.0.0.1:{port}/none"
+                                          "?connect_timeout=120")
+    process = subprocess.Popen([sys.executable, "-m", "influencer", "run"], cwd=workspace,
+                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        assert connected.wait(60), "the daemon never reached the database"
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert time.monotonic() - started < 10
+        assert "stopped during start-up: nothing was claimed or sent" in err
+        assert "Traceback" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        for connection in held:
+            connection.close()
+        silent.close()

@@ -35,6 +35,28 @@ def run(
     """The daemon: drafts slots that have no draft by their lead time and publishes approved posts
     at their time, each exactly once, on SIGHUP or file changes re-reading the workspace.
     SIGTERM lets publishes in flight finish and exits 0."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop_before_start)  # from the first instruction: a stop
+    signal.signal(signal.SIGINT, _stop_before_start)  # during start-up claims nothing
+    try:
+        code = _run(dry_run, once, log_format, metrics_port, metrics_host)
+    except StopBeforeStart:
+        typer.echo("stopped during start-up: nothing was claimed or sent", err=True)
+        code = 0
+    raise typer.Exit(code)
+
+
+class StopBeforeStart(Exception):
+    """SIGTERM or SIGINT before the daemon took over its signals: start-up is abandoned."""
+
+
+def _stop_before_start(signum: int, frame: object) -> None:
+    raise StopBeforeStart
+
+
+def _run(dry_run: bool, once: bool, log_format: Literal["text", "json"] | None,
+         metrics_port: int | None, metrics_host: str) -> int:
     from influencer.config import open_workspace
     from influencer.daemon.cycle import Daemon
     from influencer.daemon.logs import configure
@@ -46,17 +68,16 @@ def run(
     ws = open_workspace(State.workspace)
     configure(log_format or ws.settings.log.format, ws.settings.log.level)
     ctx = Context(ws, open_store(ws.database_url()), running_clock(), daemon_id())
-    _say_not_live(ctx, dry_run)
-    metrics = None
-    if metrics_port is not None:
-        metrics = Metrics(ctx)
-        metrics.serve(metrics_port, metrics_host)
-    runner = DaemonRunner(Daemon(ctx, dry_run, metrics))
     try:
-        code = runner.run_once() if once else runner.run()
+        _say_not_live(ctx, dry_run)
+        metrics = None
+        if metrics_port is not None:
+            metrics = Metrics(ctx)
+            metrics.serve(metrics_port, metrics_host)
+        runner = DaemonRunner(Daemon(ctx, dry_run, metrics))
+        return runner.run_once() if once else runner.run()  # which take over the signals
     finally:
         ctx.engine.dispose()
-    raise typer.Exit(code)
 
 
 def _say_not_live(ctx: Context, dry_run: bool) -> None:
