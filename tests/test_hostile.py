@@ -178,3 +178,27 @@ def test_sigterm_during_start_up_is_a_graceful_stop(workspace: Path) -> None:
         for connection in held:
             connection.close()
         silent.close()
+
+
+def test_a_reload_that_cannot_finish_in_time_is_given_up_and_keeps_the_configuration(
+        workspace: Path) -> None:
+    """The daemon's reload reads on a thread of its own and gives up at its limit, keeping what
+    it had (here the limit is 1 ms against 200 persona files, which take far longer to read)."""
+    from influencer.clock import system_clock
+    from influencer.config import load_workspace
+    from influencer.flow import Context
+    from influencer.store import open_store
+
+    ws = load_workspace(workspace).raise_for_issues()
+    ctx = Context(ws, open_store(ws.database_url()), system_clock(), "tester")
+    text = (workspace / "personas" / "ava.yaml").read_text(encoding="utf-8")
+    for n in range(200):
+        (workspace / "personas" / f"twin{n}.yaml").write_text(
+            text.replace("id: ava", f"id: twin{n}"), encoding="utf-8")
+    try:
+        assert ctx.reread(within=0.001) == [
+            f"{workspace}: reading the workspace took more than 0.001 s"]
+        assert ctx.ws is ws and sorted(ctx.ws.personas) == ["ava", "mei", "noor"]
+        assert ctx.reread(within=60) == [] and len(ctx.ws.personas) == 203
+    finally:
+        ctx.engine.dispose()

@@ -42,6 +42,7 @@ from influencer.flow.settle import abandon_claims
 from influencer.flow.status import beat
 
 log = logging.getLogger("influencer.daemon")
+RELOAD_WITHIN = 30.0  # seconds a reload may read files; the main thread stays with the signals
 PLAN_EVERY = 300  # seconds between re-syncs of the slot jobs (and after every reload)
 SLOT_JOBS = ("publish:", "draft:")
 
@@ -150,7 +151,7 @@ class DaemonRunner:
         return 0
 
     def reload(self) -> None:
-        problems = self.ctx.reread()
+        problems = self.ctx.reread(within=RELOAD_WITHIN)
         if problems:
             self.config_errors = problems
             for problem in problems:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,10 +59,22 @@ class Context:
     def limits(self) -> Limits:
         return self.ws.settings.daemon
 
-    def reread(self) -> list[str]:
+    def reread(self, within: float | None = None) -> list[str]:
         """Read the workspace's files again; on success use them, else keep the ones in use.
-        Returns the problems found, each as ``file:line: field: message``."""
-        fresh = load_workspace(self.ws.root)
+        Returns the problems found, each as ``file:line: field: message``. With ``within``,
+        the files are read on a thread of their own and given that many seconds: the caller
+        (the daemon's main thread, which answers signals) never waits longer."""
+        if within is None:
+            fresh = load_workspace(self.ws.root)
+        else:
+            done: list[Workspace] = []
+            reader = threading.Thread(target=lambda: done.append(load_workspace(self.ws.root)),
+                                      name="reload", daemon=True)
+            reader.start()
+            reader.join(within)
+            if not done:
+                return [f"{self.ws.root}: reading the workspace took more than {within:g} s"]
+            fresh = done[0]
         if fresh.issues:
             return [str(issue) for issue in fresh.issues]
         self.ws = fresh

@@ -56,3 +56,20 @@ def test_a_broken_file_keeps_the_old_jobs_and_a_fix_applies(
     assert run.stop(daemon) == 0
     assert "daemon stopped" in daemon.output() or "stopped" in daemon.output()
     assert not instance.statuses
+
+
+def test_an_alias_bomb_dropped_into_a_running_daemon_is_refused_and_sigterm_still_stops_it(
+        ws: Path, pg_url: str, run: Daemons) -> None:
+    from tests.test_hostile import BOMB
+
+    write_schedule(ws, times=("10:00",))
+    daemon = run.start()
+    first = beat_where(pg_url, lambda b: b.detail.get("next_publish"), "the first jobs")
+    (ws / "personas" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    refused = beat_where(pg_url, lambda b: b.detail.get("config_errors"), "the bomb refused")
+    assert refused.detail["config_errors"] == [
+        "personas/bomb.yaml:1: YAML anchor &a is not allowed in configuration files "
+        "(write the value out in full)"]
+    assert refused.config_hash == first.config_hash  # the previous configuration stays
+    assert run.stop(daemon) == 0
+    assert daemon.output().count("personas/bomb.yaml:1:") == 1  # said once
