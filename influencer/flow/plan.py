@@ -164,21 +164,45 @@ def plan_window(ctx: Context, window: Window) -> tuple[list[Slot], list[Excluded
 
 
 def materialise(ctx: Context, window: Window) -> Planned:
-    """The window's posts: existing rows reused, a planned row created for each new slot."""
+    """The window's posts: existing rows reused, a planned row created for each new slot — all
+    new rows in one transaction (a day of a per-minute schedule is one commit, not 1,440)."""
     slots, excluded = plan_window(ctx, window)
     with ctx.session() as session:
         existing = _existing(session, slots)
+        counted: dict[tuple[str, str, date], int] = {}
         posts: list[Post] = []
+        new: list[Post] = []
         for slot in slots:
             post = existing.get((slot.schedule, slot.platform, slot.slot_at))
             if post is None:
-                refusal = _over_daily_limit(ctx, session, slot, posts)
+                refusal = _over_daily_limit(ctx, session, slot, counted)
                 if refusal:
                     excluded.append(Excluded(slot.schedule, slot.platform, slot.slot_at, refusal))
                     continue
-                post = slot_post(ctx, slot)
+                post = _planned(ctx, slot)
+                new.append(post)
             posts.append(post)
+        if new:
+            session.add_all(new)
+            try:
+                session.commit()
+            except IntegrityError:  # another process planned some of them meanwhile
+                session.rollback()
+                made = {p.id: slot_post(ctx, slot) for p, slot in _slots_of(new, slots)}
+                posts = [made.get(p.id, p) for p in posts]
     return Planned(posts, excluded)
+
+
+def _slots_of(new: list[Post], slots: Sequence[Slot]) -> list[tuple[Post, Slot]]:
+    by_key = {(s.schedule, s.platform, s.slot_at): s for s in slots}
+    return [(p, by_key[(p.schedule, p.platform, p.slot_at)]) for p in new]
+
+
+def _planned(ctx: Context, slot: Slot, mode: PostMode = PostMode.live,
+             kind: PostKind = PostKind.slot) -> Post:
+    return Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
+                slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode, kind=kind,
+                status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
 
 
 def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:
@@ -191,19 +215,25 @@ def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, d
     return {(p.schedule, p.platform, p.slot_at): p for p in session.exec(query)}
 
 
-def _over_daily_limit(ctx: Context, session: Session, slot: Slot, taken: list[Post]) -> str | None:
+def _over_daily_limit(ctx: Context, session: Session, slot: Slot,
+                      counted: dict[tuple[str, str, date], int]) -> str | None:
+    """Whether the slot's local day already has ``max_per_day`` posts, counting those stored
+    (one query per schedule, platform and day) and those this pass is adding."""
     schedule = ctx.ws.schedules[slot.schedule]
     if schedule.max_per_day is None:
         return None
-    zone = ZoneInfo(schedule.timezone)
-    day_start = datetime.combine(slot.local_day, datetime.min.time(), zone)
-    day_end = day_start + timedelta(days=1)
-    count = session.exec(select(func.count()).select_from(Post).where(
-        col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
-        col(Post.mode) == PostMode.live, col(Post.status).not_in(INACTIVE),
-        col(Post.slot_at) >= day_start, col(Post.slot_at) < day_end)).one()
-    if count >= schedule.max_per_day:
+    key = (slot.schedule, slot.platform, slot.local_day)
+    if key not in counted:
+        zone = ZoneInfo(schedule.timezone)
+        day_start = datetime.combine(slot.local_day, datetime.min.time(), zone)
+        day_end = day_start + timedelta(days=1)
+        counted[key] = session.exec(select(func.count()).select_from(Post).where(
+            col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
+            col(Post.mode) == PostMode.live, col(Post.status).not_in(INACTIVE),
+            col(Post.slot_at) >= day_start, col(Post.slot_at) < day_end)).one()
+    if counted[key] >= schedule.max_per_day:
         return f"max_per_day {schedule.max_per_day} reached on {slot.local_day}"
+    counted[key] += 1
     return None
 
 
@@ -215,9 +245,7 @@ def slot_post(ctx: Context, slot: Slot, mode: PostMode = PostMode.live,
     rolls back nothing of the caller's."""
     identity = (col(Post.schedule) == slot.schedule, col(Post.platform) == slot.platform,
                 col(Post.slot_at) == slot.slot_at, col(Post.mode) == mode, col(Post.kind) == kind)
-    post = Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
-                slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode, kind=kind,
-                status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
+    post = _planned(ctx, slot, mode, kind)
     with ctx.session() as session:
         session.add(post)
         try:

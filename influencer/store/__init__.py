@@ -3,7 +3,7 @@
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
 from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
 from influencer.store.status import PostKind, PostMode, PostStatus
-from influencer.store.transitions import history, transition
+from influencer.store.transitions import history, transition, transition_many
 
 __all__ = [
     "HEAD_REVISION",
@@ -19,4 +19,5 @@ __all__ = [
     "open_store",
     "safe_url",
     "transition",
+    "transition_many",
 ]

@@ -6,6 +6,7 @@ same post cannot both win: the loser gets ``IllegalTransition`` naming the statu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +53,46 @@ def transition(
     session.commit()
     session.refresh(post)
     return post
+
+
+def transition_many(
+    session: Session,
+    post_ids: Sequence[str],
+    sources: Sequence[PostStatus],
+    target: PostStatus,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    where: Any = None,
+) -> list[str]:
+    """Move every post of ``post_ids`` still in one of ``sources`` (and matching ``where``) to
+    ``target`` in one statement per chunk, with one audit event each, in one transaction; the
+    ids actually moved are returned (a post another process moved meanwhile is left alone).
+    The audit trail is the same as ``transition``'s, without a round trip per post."""
+    for current in sources:
+        if not allowed(current, target):
+            raise IllegalTransition("*", current, target)
+    moved: list[str] = []
+    for start in range(0, len(post_ids), CHUNK):
+        chunk = list(post_ids[start:start + CHUNK])
+        for current in sources:  # one statement per source status: each event names its from
+            query = (update(Post).where(col(Post.id).in_(chunk), col(Post.status) == current)
+                     .values(status=target, reason=reason, updated_at=now)
+                     .returning(col(Post.id)))
+            if where is not None:
+                query = query.where(where)
+            done = list(session.execute(query).scalars())
+            session.add_all([AuditEvent(at=now, post_id=post_id, actor=actor,
+                                        action="transition", from_status=current,
+                                        to_status=target, detail={"reason": reason})
+                             for post_id in done])
+            moved += done
+    session.commit()
+    return moved
+
+
+CHUNK = 500  # ids per statement: well under SQLite's and PostgreSQL's parameter limits
 
 
 def history(session: Session, post_id: str) -> list[AuditEvent]:

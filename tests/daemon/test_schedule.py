@@ -84,3 +84,22 @@ def test_missed_slots_go_out_within_grace_and_are_skipped_after_it(
         ("08:30", "skipped"), ("08:55", "published")]
     assert "missed" in (today[0].reason or "") and "grace of 600 s" in (today[0].reason or "")
     assert len(instance.statuses) == 1  # no burst of stale posts
+
+
+def test_a_day_down_with_a_per_minute_schedule_skips_the_missed_and_publishes_the_due(
+        ws: Path, pg_url: str, run: Daemons, instance: MastodonStandIn) -> None:
+    """Catch-up is one set-based update (it took minutes and lost the due post before)."""
+    write_schedule(ws, grace=120)
+    path = ws / "schedules" / "ava-masto.yaml"
+    path.write_text(path.read_text().replace('times: ["03:00"]', 'cron: "* * * * *"'))
+    once = run.once(now=NOW + timedelta(seconds=30))
+    assert once.process.returncode == 0, once.output()
+    by_status: dict[str, list[Post]] = {}
+    for post in slot_posts(pg_url):
+        by_status.setdefault(str(post.status), []).append(post)
+    assert [p.slot_at.strftime("%H:%M") for p in by_status["published"]] == ["08:59", "09:00"]
+    assert len(by_status["skipped"]) == 24 * 60 - 2  # the look-back day, less the two sent
+    waiting = by_status.get("approved", []) + by_status.get("planned", [])
+    assert waiting and all(p.slot_at > NOW for p in waiting)  # drafted ahead, not yet due
+    assert len(instance.statuses) == 2
+    assert "ava on mastodon: 1438 missed slots skipped" in once.output()
