@@ -24,6 +24,7 @@ app = typer.Typer(
     "twin's voice, labelled as AI-generated, within the model's consent.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: rich's Markdown and traceback imports doubled --help
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -8,7 +8,8 @@ import typer
 
 from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, app, print_json, store, table
 
-images_app = typer.Typer(help="The twins' image libraries: scan the folders, list the images, "
+images_app = typer.Typer(
+    rich_markup_mode=None, help="The twins' image libraries: scan the folders, list the images, "
                          "verify the AI provenance of a file.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 

@@ -11,7 +11,7 @@ from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, JsonOption, State, app, 
 if TYPE_CHECKING:
     from influencer.errors import ConfigIssue
 
-personas_app = typer.Typer(help="List the twins (personas) or scaffold a new one.",
+personas_app = typer.Typer(rich_markup_mode=None, help="List the twins (personas) or scaffold a new one.",
                            invoke_without_command=True, no_args_is_help=False)
 app.add_typer(personas_app, name="personas")
 
@@ -184,7 +184,8 @@ def schedules(as_json: JsonOption = False) -> None:
 
 
 
-accounts_app = typer.Typer(help="The twins' platform accounts.", no_args_is_help=True)
+accounts_app = typer.Typer(help="The twins' platform accounts.", no_args_is_help=True,
+                           rich_markup_mode=None)
 app.add_typer(accounts_app, name="accounts")
 
 
