@@ -182,7 +182,7 @@ def test_empty_file(workspace: Path, content: str) -> None:
 def test_top_level_list_is_refused(workspace: Path) -> None:
     write(workspace, "schedules/extra.yaml", "- id: extra\n")
     assert issues(workspace) == [
-        "schedules/extra.yaml:1: expected a mapping of fields at the top level, found CommentedSeq"
+        "schedules/extra.yaml:1: expected a mapping of fields at the top level, found a list"
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,88 @@ def test_a_reload_that_cannot_finish_in_time_is_given_up_and_keeps_the_configura
         assert ctx.reread(within=60) == [] and len(ctx.ws.personas) == 203
     finally:
         ctx.engine.dispose()
+
+
+def _edit(old: str, new: str) -> Callable[[str], str]:
+    def change(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+    return change
+
+
+CORPUS: list[tuple[str, str, Callable[[str], str] | None, str]] = [
+    # (case, file, change (None: 3,000 random bytes), the exact problem check prints)
+    ("a tab", "schedules/ava-autumn.yaml", _edit("persona: ava", "persona:\tava\n\tx: 1"),
+     "schedules/ava-autumn.yaml:3: invalid YAML: found character '\\t' that cannot start any "
+     "token"),
+    ("a duplicate key", "schedules/ava-autumn.yaml", lambda t: t + "persona: mei\n",
+     'schedules/ava-autumn.yaml:17: invalid YAML: found duplicate key "persona" with value "mei" '
+     '(original value: "ava")'),
+    ("a 2 MB file", "personas/ava.yaml", lambda t: t + "#" + "x" * 2_100_000 + "\n",
+     "personas/ava.yaml:1: file is 2.1 MB; configuration files are limited to 1 MB (is this "
+     "really a persona or schedule file?)"),
+    ("binary garbage", "personas/ava.yaml", None, "personas/ava.yaml:1: file is not UTF-8"),
+    ("a top-level list", "personas/ava.yaml", lambda t: "- a\n- b\n",
+     "personas/ava.yaml:1: expected a mapping of fields at the top level, found a list"),
+    ("a lone value", "personas/ava.yaml", lambda t: "ava\n",
+     "personas/ava.yaml:1: expected a mapping of fields at the top level, found a single value "
+     "('ava')"),
+    ("an empty file", "personas/ava.yaml", lambda t: "",
+     "personas/ava.yaml:1: file is empty (expected a mapping of fields)"),
+    ("a traversing time zone", "schedules/ava-autumn.yaml",
+     _edit("timezone: Europe/Stockholm", "timezone: ../../etc/passwd"),
+     "schedules/ava-autumn.yaml:6: timezone: '../../etc/passwd' is not a known time zone (use an "
+     "IANA name such as Europe/Stockholm)"),
+    ("an unknown time zone", "schedules/ava-autumn.yaml",
+     _edit("timezone: Europe/Stockholm", "timezone: Mars/Olympus"),
+     "schedules/ava-autumn.yaml:6: timezone: 'Mars/Olympus' is not a known time zone"),
+    ("a step of 0", "schedules/ava-autumn.yaml", _edit('"0 9 * * 1-5"', '"*/0 9 * * *"'),
+     "schedules/ava-autumn.yaml:5: cron: '*/0 9 * * *' is not a valid cron expression (minute "
+     "step '0' must be a whole number above 0)"),
+    ("six cron fields", "schedules/ava-autumn.yaml", _edit('"0 9 * * 1-5"', '"0 0 9 * * 1-5"'),
+     "schedules/ava-autumn.yaml:5: cron: '0 0 9 * * 1-5' is not a valid cron expression "
+     "(expected 5 fields (minute hour day month weekday), found 6)"),
+    ("a backwards range", "schedules/ava-autumn.yaml", _edit('"0 9 * * 1-5"', '"0 9 * * 5-1"'),
+     "schedules/ava-autumn.yaml:5: cron: '0 9 * * 5-1' is not a valid cron expression (day of "
+     "week range '5-1' runs backwards (5 > 1))"),
+    ("24:00", "schedules/city-evenings.yaml", _edit('["12:30", "19:00"]', '["24:00"]'),
+     "schedules/city-evenings.yaml:5: times[0]: '24:00' is not a time of day (write 24-hour "
+     "HH:MM, e.g. 09:00)"),
+    ("2026-02-30", "schedules/ava-autumn.yaml", _edit("start: 2026-11-01", "start: 2026-02-30"),
+     "schedules/ava-autumn.yaml:13: start: '2026-02-30' is not a date that exists"),
+    ("a huge integer", "schedules/ava-autumn.yaml",
+     _edit("jitter: 600", "jitter: 99999999999999999999999"),
+     "schedules/ava-autumn.yaml:7: jitter: expected less than or equal to 86400, found "
+     "99999999999999999999999"),
+    ("a ../ id", "personas/ava.yaml", _edit("id: ava", "id: ../ava"),
+     "personas/ava.yaml:2: id: '../ava' is not a valid id"),
+    ("imagery outside the workspace", "personas/ava.yaml",
+     _edit("folder: personas/ava/images", "folder: ../../etc"),
+     "personas/ava.yaml:27: imagery.folder: '../../etc' is outside the workspace"),
+    ("an inline secret", "personas/ava.yaml",
+     _edit("credentials: env:AVA_X", "credentials: sk-abcdefghijklmnopqrstuvwx"),
+     "personas/ava.yaml:31: accounts.x.credentials: *** is not a credential reference (write "
+     "env:NAME or file:PATH#KEY; never the secret itself)"),
+    ("broken TOML", "influencer.toml", lambda t: "[database\nurl = 1\n",
+     "influencer.toml:1: invalid TOML: Expected ']' at the end of a table declaration"),
+    ("out-of-range settings", "influencer.toml", lambda t: "[daemon]\nattempts = 0\nlease = -5\n",
+     "influencer.toml:2: daemon.attempts: expected greater than or equal to 1, found 0"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "change", "error"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_the_bad_input_corpus_gets_its_exact_error_and_nothing_else(
+        workspace: Path, case: str, name: str, change: Callable[[str], str] | None,
+        error: str) -> None:
+    path = workspace / name
+    if change is None:
+        path.write_bytes(bytes(range(128, 256)) * 24)  # no newline: the first byte is line 1
+    else:
+        path.write_text(change(path.read_text(encoding="utf-8") if path.exists() else ""),
+                        encoding="utf-8")
+    code, said = check(workspace)
+    assert code == 1, said
+    problems = [line for line in said.splitlines()
+                if not line.startswith(("warning: ", "✗ "))]
+    assert any(line.startswith(error) for line in problems), said
+    assert all(line.startswith(name) for line in problems), said  # the other files are fine

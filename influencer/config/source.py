@@ -101,7 +101,8 @@ def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue 
     except (YAMLError, ValueError) as exc:
         return None, ConfigIssue(shown, 1, "", f"invalid YAML: {exc}")
     if not isinstance(data, CommentedMap):
-        found = type(data).__name__ if data is not None else "nothing"
+        found = ("a list" if isinstance(data, list) else "nothing" if data is None
+                 else f"a single value ({str(data)[:40]!r})")
         return None, ConfigIssue(
             shown, 1, "", f"expected a mapping of fields at the top level, found {found}"
         )
