@@ -26,7 +26,8 @@ def cross_check(ws: Workspace) -> list[ConfigIssue]:
     return issues
 
 
-def _inside(root: Path, path: Path) -> bool:
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` (links resolved) lies within ``root``."""
     try:
         path.resolve().relative_to(root.resolve())
     except ValueError:
@@ -38,7 +39,7 @@ def _persona_paths(ws: Workspace, persona: Persona) -> list[ConfigIssue]:
     source = ws.sources[f"persona:{persona.id}"]
     folder = ws.imagery_dir(persona)
     issues = []
-    if not _inside(ws.root, folder):
+    if not inside(ws.root, folder):
         issues.append(ConfigIssue(source.shown, source.line("imagery", "folder"), "imagery.folder",
                                   f"{persona.imagery.folder!r} is outside the workspace",
                                   "keep a twin's imagery inside the workspace, e.g. "

@@ -14,6 +14,7 @@ from pathlib import Path
 from influencer import rights
 from influencer.config import Persona, Schedule, Workspace
 from influencer.config.cron import CronExpression
+from influencer.config.crosscheck import inside
 from influencer.config.settings import SETTINGS_FILE
 from influencer.errors import BadImage, ConfigIssue
 
@@ -104,7 +105,7 @@ def _credential_warnings(ws: Workspace) -> list[ConfigIssue]:
     or readable by others."""
     found = []
     url = ws.settings.database.url
-    if url and not url.startswith(("env:", "file:")) and make_url_password(url):
+    if url and not url.startswith(("env:", "file:")) and _url_has_password(url):
         found.append(ConfigIssue(SETTINGS_FILE, _settings_line(ws, ("database", "url")),
                                  "database.url", "holds a password inline",
                                  "write env:NAME or file:PATH#KEY, or leave the password out and "
@@ -114,7 +115,7 @@ def _credential_warnings(ws: Workspace) -> list[ConfigIssue]:
             continue
         path = Path(ref.removeprefix("file:").partition("#")[0]).expanduser()
         path = path if path.is_absolute() else ws.root / path
-        if _inside(ws.root, path):
+        if inside(ws.root, path):
             found.append(ConfigIssue(shown, line, field, f"{ref.partition('#')[0]} is inside the "
                                      "workspace, where git would commit it",
                                      "keep secrets outside it, e.g. ~/.config/influencer/"))
@@ -145,7 +146,7 @@ def _references(ws: Workspace) -> list[tuple[str, int, str, str]]:
     return refs
 
 
-def make_url_password(url: str) -> bool:
+def _url_has_password(url: str) -> bool:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -153,14 +154,6 @@ def make_url_password(url: str) -> bool:
         return bool(make_url(url).password)
     except ArgumentError:
         return False
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _settings_line(ws: Workspace, loc: tuple[str, ...]) -> int:
