@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.captions.standin import ModelStandIn
+
 REPO = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get(
     "INFLUENCER_TEST_PG_URL",
@@ -65,6 +67,16 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def standin() -> Iterator[ModelStandIn]:
+    """A Chat Completions and Moderations server on 127.0.0.1 (tests/captions/standin.py)."""
+    server = ModelStandIn().start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -31,15 +31,6 @@ def ctx(workspace: Path) -> Iterator[Context]:
     context.engine.dispose()
 
 
-@pytest.fixture
-def llm() -> Iterator[ModelStandIn]:
-    server = ModelStandIn().start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 def prompts(llm: ModelStandIn) -> list[str]:
     return [json.dumps(body) for body in llm.bodies("chat")]
 
@@ -149,23 +140,23 @@ def test_an_image_is_swapped_for_another_of_the_twin_s_library_rendered_and_labe
 
 
 def test_a_rejection_s_reason_reaches_the_writer_and_its_image_never_returns(
-        workspace: Path, llm: ModelStandIn) -> None:
+        workspace: Path, standin: ModelStandIn) -> None:
     persona = workspace / "personas" / "ava.yaml"
     persona.write_text(persona.read_text(encoding="utf-8").replace(
         "writer: {name: offline}",
-        f'writer: {{name: openai, model: test-model, base_url: "{llm.url}/v1"}}'), encoding="utf-8")
+        f'writer: {{name: openai, model: test-model, base_url: "{standin.url}/v1"}}'), encoding="utf-8")
     ctx = open_context(workspace, FixedClock(MONDAY))
     try:
         build_preview(ctx, window(days=1, persona="ava"))
         post = drafted(ctx, "ava", "instagram")
         rejected = {post.images[0].source_sha256}
         for attempt in range(3):
-            asked = len(prompts(llm))
+            asked = len(prompts(standin))
             reject_and_redraft(ctx, posts_by_id(ctx, [post.id])[0], f"too dark, take {attempt}")
             [post] = posts_by_id(ctx, [post.id])
             assert post.status == PostStatus.drafted
             assert any(f"a person rejected it: too dark, take {attempt}" in p
-                       for p in prompts(llm)[asked:])
+                       for p in prompts(standin)[asked:])
             assert post.images[0].source_sha256 not in rejected
             rejected.add(post.images[0].source_sha256)
     finally:

@@ -129,8 +129,11 @@ def standing(ctx: Context, post: Post, retry_at: datetime | None = None) -> Stan
 BLOCKABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.held, PostStatus.approved)
 
 
-def warnings(ctx: Context, post: Post, stale: bool, retry_at: datetime | None = None) -> list[str]:
-    where = standing(ctx, post, retry_at)
+def warnings(ctx: Context, post: Post, stale: bool, retry_at: datetime | None = None,
+             where: Standing | None = None) -> list[str]:
+    """What a person should know about ``post``; ``where`` is its ``standing`` when the caller
+    has it already (the rights check is not made twice)."""
+    where = where or standing(ctx, post, retry_at)
     notes = list(where.notes)
     blocked = where.label == "blocked by rights"
     if post.status in (PostStatus.held, PostStatus.skipped) and post.reason:

@@ -19,9 +19,10 @@ def preview_item(ctx: Context, post: Post, retry_at: datetime | None = None) -> 
     stale = is_stale(ctx, post)
     account = persona.accounts.get(post.platform) if persona else None
     length, limit = caption_length(post)
+    where = standing(ctx, post, retry_at)
     return PreviewItem(
         post=document(ctx, post), status=str(post.status), stale=stale,
-        state=standing(ctx, post, retry_at).label, warnings=warnings(ctx, post, stale, retry_at),
+        state=where.label, warnings=warnings(ctx, post, stale, retry_at, where),
         local_time=local.strftime("%a %d %b %H:%M %Z"), local_day=local.date().isoformat(),
         persona_name=persona.name if persona else post.persona,
         handle=account.handle if account else "", limit=limit, length=length,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,6 @@ from PIL import Image
 
 from influencer.config import load_workspace
 from influencer.config.persona import Persona, Writer
-
-from .standin import ModelStandIn
-
-
-@pytest.fixture
-def standin() -> Iterator[ModelStandIn]:
-    server = ModelStandIn().start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(autouse=True)
