@@ -29,7 +29,7 @@ from influencer.flow.context import Context, Window, posts_by_id, posts_for
 from influencer.flow.draft import redraft
 from influencer.flow.plan import Excluded
 from influencer.flow.publish import post_now, publish_approved, publish_dry, waiting_for_approval
-from influencer.flow.review import preview_window
+from influencer.flow.review import preview_window, window_posts
 from influencer.preview.items import preview_items
 from influencer.preview.model import PreviewItem
 from influencer.store import AuditEvent, Post, PostStatus, Publication, history, open_store
@@ -54,7 +54,8 @@ class Previewed:
 def build_preview(ctx: Context, window: Window) -> Previewed:
     """What the preview command shows: the flow's posts turned into preview items."""
     result = preview_window(ctx, window)
-    return Previewed(preview_items(ctx, result.posts), result.excluded, result.not_drafted)
+    return Previewed(preview_items(ctx, window_posts(ctx, result.post_ids)), result.excluded,
+                     result.not_drafted)
 
 
 def open_context(root: Path, clock: FixedClock, db_url: str | None = None) -> Context:

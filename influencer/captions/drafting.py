@@ -21,7 +21,7 @@ from types import TracebackType
 from influencer.captions import fitting
 from influencer.captions.model import Caption, CaptionRequest, CaptionResult, CaptionWriter, Revision
 from influencer.captions.moderation import Moderator, moderator_for
-from influencer.captions.openai_writer import OpenAIClients
+from influencer.captions.openai_clients import OpenAIClients
 from influencer.captions.prompt import PromptTemplates
 from influencer.captions.registry import WriterContext, writer_factory
 from influencer.captions.retry import RetryPolicy, Sleep

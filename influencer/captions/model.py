@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from influencer.config.persona import Persona
@@ -19,16 +20,21 @@ from influencer.errors import InfluencerError
 
 @dataclass(frozen=True)
 class ImageInput:
-    """One image of the post, with the facts its sidecar file gives about it."""
+    """One image of the post, with the facts its sidecar file gives about it. ``data`` is the
+    image's bytes, or the file holding them, read only when a writer sends the image (the
+    offline writer never does: a long window's images are not all read into memory)."""
 
-    data: bytes = field(repr=False)
+    data: bytes | Path = field(repr=False)
     mime: str  # e.g. image/jpeg
     tags: tuple[str, ...] = ()
     alt_text: str | None = None  # the sidecar's description, if it has one
     name: str = ""  # file name, for messages
 
+    def content(self) -> bytes:
+        return self.data.read_bytes() if isinstance(self.data, Path) else self.data
+
     def data_url(self) -> str:
-        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+        return f"data:{self.mime};base64,{base64.b64encode(self.content()).decode('ascii')}"
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any, Protocol
 
 from influencer.captions.model import ImageInput
-from influencer.captions.openai_writer import OpenAIClients, api_key, unreadable_answers
+from influencer.captions.openai_clients import OpenAIClients, api_key, unreadable_answers
 from influencer.captions.retry import RetryPolicy
 from influencer.captions.throttle import RequestGate
 from influencer.config.settings import ModerationSettings
 from influencer.errors import ModerationUnavailable, WriterGaveUp
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 
 @dataclass(frozen=True)

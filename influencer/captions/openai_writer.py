@@ -9,10 +9,7 @@ The SDK's retrying is off (``max_retries=0``): ``RetryPolicy`` is the one retry 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from openai import AsyncOpenAI, omit
@@ -26,17 +23,15 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from influencer.captions.model import Caption, CaptionRequest
+from influencer.captions.openai_clients import OpenAIClients, api_key, unreadable_answers
 from influencer.captions.prompt import Prompt, PromptTemplates
 from influencer.captions.retry import RetryPolicy
 from influencer.captions.throttle import RequestGate
-from influencer.config.credentials import resolve
 from influencer.config.persona import Persona
 from influencer.config.settings import WriterDefaults
-from influencer.errors import CredentialError, WriterReplyInvalid
+from influencer.errors import WriterReplyInvalid
 
 DEFAULT_MODEL = "gpt-4.1-mini"
-OPENAI_HOST = "api.openai.com"
-NO_KEY = "no-key"  # local servers take no key, but the SDK insists on a string
 RESPONSE_FORMAT: ResponseFormatJSONSchema = {
     "type": "json_schema",
     "json_schema": {
@@ -62,39 +57,6 @@ class WriterReply(BaseModel):
     caption: str = Field(min_length=1)
     hashtags: list[str] = Field(default_factory=list)
     alt_text: str = ""
-
-
-def api_key(reference: str | None, base_url: str | None, root: Path, who: str) -> str:
-    """The key from the credential reference, else ``OPENAI_API_KEY``; a placeholder for a
-    server other than OpenAI's own, which may need none."""
-    if reference:
-        return resolve(reference, root).reveal()
-    from_env = os.environ.get("OPENAI_API_KEY")
-    if from_env:
-        return from_env
-    if base_url and OPENAI_HOST not in base_url:
-        return NO_KEY
-    raise CredentialError(f"{who}: no API key for OpenAI: set writer.credentials "
-                          "(env:NAME or file:PATH#KEY) or OPENAI_API_KEY")
-
-
-class OpenAIClients:
-    """One SDK client per endpoint and key, shared by every writer using it, closed together."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self._clients: dict[tuple[str | None, str], AsyncOpenAI] = {}
-
-    def get(self, base_url: str | None, key: str) -> AsyncOpenAI:
-        if (base_url, key) not in self._clients:
-            self._clients[(base_url, key)] = AsyncOpenAI(
-                api_key=key, base_url=base_url, max_retries=0, timeout=self.timeout)
-        return self._clients[(base_url, key)]
-
-    async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.close()
-        self._clients.clear()
 
 
 class OpenAIWriter:
@@ -144,16 +106,6 @@ def _messages(prompt: Prompt, request: CaptionRequest) -> list[ChatCompletionMes
     system: ChatCompletionSystemMessageParam = {"role": "system", "content": prompt.system}
     user: ChatCompletionUserMessageParam = {"role": "user", "content": content}
     return [system, user]
-
-
-@asynccontextmanager
-async def unreadable_answers() -> AsyncIterator[None]:
-    """The SDK lets a body that is not JSON escape as a bare ValueError: make it a (retried)
-    ``WriterReplyInvalid``."""
-    try:
-        yield
-    except ValueError as exc:
-        raise WriterReplyInvalid(f"the server's answer is not JSON: {exc}") from None
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)

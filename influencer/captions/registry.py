@@ -16,7 +16,7 @@ from typing import cast
 
 from influencer.captions.model import CaptionWriter
 from influencer.captions.offline import OfflineWriter
-from influencer.captions.openai_writer import OpenAIClients, OpenAIWriter
+from influencer.captions.openai_clients import OpenAIClients
 from influencer.captions.prompt import PromptTemplates
 from influencer.captions.retry import RetryPolicy
 from influencer.captions.throttle import RequestGate
@@ -47,6 +47,8 @@ def _offline(persona: Persona, context: WriterContext) -> CaptionWriter:
 
 
 def _openai(persona: Persona, context: WriterContext) -> CaptionWriter:
+    from influencer.captions.openai_writer import OpenAIWriter  # imports the SDK
+
     return OpenAIWriter.for_persona(persona, context.defaults, context.root, context.clients,
                                     context.templates, context.policy, context.gate)
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
-
-import openai
 
 from influencer.errors import InfluencerError, WriterGaveUp, WriterReplyInvalid
 
@@ -44,7 +43,9 @@ class RetryPolicy:
         for attempt in range(1, self.attempts + 1):
             try:
                 return await call()
-            except (openai.OpenAIError, InfluencerError) as exc:
+            except Exception as exc:
+                if not isinstance(exc, InfluencerError) and not _sdk_error(exc, "OpenAIError"):
+                    raise
                 if not retryable(exc):
                     if isinstance(exc, InfluencerError):
                         raise
@@ -69,11 +70,20 @@ class RetryPolicy:
         return backoff * (1 - self.jitter + 2 * self.jitter * self.rand())
 
 
+def _sdk_error(exc: BaseException, *names: str) -> bool:
+    """Whether ``exc`` is one of the OpenAI SDK's errors ``names``. The SDK is imported only
+    by the writers and moderation that use it (it costs a third of a second): when it is not
+    loaded, nothing can have raised its errors."""
+    sdk = sys.modules.get("openai")
+    return sdk is not None and isinstance(exc, tuple(getattr(sdk, name) for name in names))
+
+
 def retryable(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRIED_STATUS or exc.status_code >= 500
-    return isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError,
-                            openai.APIResponseValidationError, WriterReplyInvalid))
+    if _sdk_error(exc, "APIStatusError"):
+        status = int(getattr(exc, "status_code", 0))
+        return status in RETRIED_STATUS or status >= 500
+    return isinstance(exc, WriterReplyInvalid) or _sdk_error(
+        exc, "APITimeoutError", "APIConnectionError", "APIResponseValidationError")
 
 
 def retry_after(exc: BaseException, now: datetime) -> float | None:
@@ -109,10 +119,10 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime) -> float | None
 
 def describe(exc: BaseException) -> str:
     """One line about an API error, without the request body (it may hold persona text)."""
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}: {str(exc.message)[:200]}"
-    if isinstance(exc, openai.APITimeoutError):
+    if _sdk_error(exc, "APIStatusError"):
+        return f"HTTP {getattr(exc, 'status_code', '?')}: {str(getattr(exc, 'message', exc))[:200]}"
+    if _sdk_error(exc, "APITimeoutError"):
         return "request timed out"
-    if isinstance(exc, openai.APIConnectionError):
+    if _sdk_error(exc, "APIConnectionError"):
         return f"cannot connect: {exc.__cause__ or exc}"
     return str(exc)[:300] or type(exc).__name__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -85,7 +85,7 @@ PlainOption = Annotated[bool, typer.Option("--plain", help="One tab-separated li
                                            "(the default when output is piped).")]
 
 
-def _show(items: list[PreviewItem], title: str, wide: bool = False, plain: bool = False) -> None:
+def _show(items: Iterable[PreviewItem], title: str, wide: bool = False, plain: bool = False) -> None:
     from rich.console import Console
 
     from influencer.preview.terminal import layout_for, render
@@ -115,10 +115,11 @@ def preview(
     will be published, and the slots excluded with the reason. Exit 1 when some posts could not
     be drafted, or when nothing in the window will go out (every slot skipped or excluded)."""
     from influencer.flow import Window
-    from influencer.flow.review import preview_window
-    from influencer.preview.items import preview_items
-    from influencer.preview.model import preview_document
+    from influencer.flow.review import preview_window, window_posts
+    from influencer.preview.items import iter_items
+    from influencer.preview.model import write_preview_document
 
+    statuses: list[str] = []  # of every post shown, counted as the items stream past
     with _context() as ctx:
         begin = _parse_when(start) if start else ctx.now()
         window = Window(begin, begin + timedelta(days=days), persona, platform)
@@ -126,33 +127,41 @@ def preview(
         if outbox:
             from influencer.flow.publish import publish_window_dry
 
-            publish_window_dry(ctx, result.posts)
-        items = preview_items(ctx, result.posts)
+            publish_window_dry(ctx, window_posts(ctx, result.post_ids))
+        items: Iterable[PreviewItem] = _tallied(
+            iter_items(ctx, window_posts(ctx, result.post_ids)), statuses)
         title = f"Preview {begin:%Y-%m-%d %H:%M} UTC + {days} days"
         if html is not None:
             from influencer.preview.html import render_html
 
+            items = list(items)  # the page groups by day and gathers thumbnails: all of it
             html.write_text(render_html(items, title, ctx.ws.state_dir / "thumbs"),
                             encoding="utf-8")
-    going = [i for i in items if i.status != "skipped"]
-    nothing_goes_out = bool(items or result.excluded) and not going
-    if as_json:
-        document = preview_document(items, begin.isoformat(), window.end.isoformat())
-        document["excluded"] = [{"schedule": e.schedule, "platform": e.platform,
-                                 "slot_at": e.slot_at.isoformat(), "reason": e.reason}
-                                for e in result.excluded]
-        print_json(document)
-    else:
-        aside = plain or not sys.stdout.isatty()  # piped: the lines stay one per post
-        _show(items, title, wide, plain)
-        _show_excluded(ctx, result.excluded, aside)
-        typer.echo(f"{len(items)} posts, {result.not_drafted} could not be drafted, "
+        if as_json:
+            write_preview_document(sys.stdout, items, begin.isoformat(), window.end.isoformat(),
+                                   [{"schedule": e.schedule, "platform": e.platform,
+                                     "slot_at": e.slot_at.isoformat(), "reason": e.reason}
+                                    for e in result.excluded])
+        else:
+            aside = plain or not sys.stdout.isatty()  # piped: the lines stay one per post
+            _show(items, title, wide, plain)
+            _show_excluded(ctx, result.excluded, aside)
+    going = [s for s in statuses if s != "skipped"]
+    nothing_goes_out = bool(statuses or result.excluded) and not going
+    if not as_json:
+        typer.echo(f"{len(statuses)} posts, {result.not_drafted} could not be drafted, "
                    f"{len(result.excluded)} slots excluded" + (f"; HTML: {html}" if html else ""),
                    err=aside)
         if nothing_goes_out:
             typer.echo("nothing in this window will go out: every slot was skipped or excluded "
                        "(the reasons are above)", err=True)
     raise typer.Exit(EXIT_PROBLEMS if result.not_drafted or nothing_goes_out else EXIT_OK)
+
+
+def _tallied(items: Iterable[PreviewItem], statuses: list[str]) -> Iterator[PreviewItem]:
+    for item in items:
+        statuses.append(item.status)
+        yield item
 
 
 EXCLUDED_SHOWN = 12

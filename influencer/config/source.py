@@ -19,6 +19,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.parser import RoundTripParser
 
 from influencer.errors import ConfigIssue
 
@@ -49,9 +50,65 @@ class YamlDocument:
     data: Any
 
 
-def _yaml() -> YAML:
+class _Refused(YAMLError):
+    """What no configuration file may hold, met while parsing (see ``_RefusingParser``)."""
+
+    def __init__(self, issue: ConfigIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+class _RefusingParser(RoundTripParser):
+    """The round-trip parser, checking every event as the composer takes it, so a file is read
+    once: aliases and anchors (an alias bomb expands a few hundred bytes into gigabytes), tags
+    beyond plain data, nesting deeper than ``MAX_DEPTH`` (the composer recurses per level: a
+    recursion bomb stops here first) and more than ``MAX_VALUES`` values are refused at their
+    line before the composer builds anything from them."""
+
+    shown = ""  # the file's name in messages, set per load
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self._depth = self._values = 0
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        problem = self._problem(event)
+        if problem is not None:
+            raise _Refused(ConfigIssue(self.shown, line, "", *problem))
+        return event
+
+    def _problem(self, event: Any) -> tuple[str, str] | None:
+        if isinstance(event, AliasEvent):
+            return (f"YAML alias *{event.anchor} is not allowed in configuration files",
+                    "write the value out in full")
+        if getattr(event, "anchor", None):
+            return (f"YAML anchor &{event.anchor} is not allowed in configuration files",
+                    "write the value out in full")
+        tag = getattr(event, "tag", None)
+        if tag and tag not in PLAIN_TAGS:
+            return (f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed",
+                    "configuration files hold plain values only")
+        if isinstance(event, CollectionStartEvent):
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                return (f"nested more than {MAX_DEPTH} levels deep",
+                        "is this really a persona or schedule file?")
+        elif isinstance(event, CollectionEndEvent):
+            self._depth -= 1
+        elif isinstance(event, ScalarEvent):
+            self._values += 1
+            if self._values > MAX_VALUES:
+                return (f"more than {MAX_VALUES:,} values",
+                        "is this really a persona or schedule file?")
+        return None
+
+
+def _yaml(shown: str = "") -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _TextTimestamps
+    yaml.Parser = type("Parser", (_RefusingParser,), {"shown": shown})
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -88,11 +145,10 @@ def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue 
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         return None, ConfigIssue(shown, 1, "", "file is empty", "expected a mapping of fields")
-    refused = _refused(text, shown)
-    if refused is not None:
-        return None, refused
     try:
-        data = _yaml().load(text)
+        data = _yaml(shown).load(text)
+    except _Refused as refused:
+        return None, refused.issue
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -107,42 +163,6 @@ def load_yaml(path: Path, shown: str) -> tuple[YamlDocument | None, ConfigIssue 
             shown, 1, "", f"expected a mapping of fields at the top level, found {found}"
         )
     return YamlDocument(path, shown, data), None
-
-
-def _refused(text: str, shown: str) -> ConfigIssue | None:
-    """What no configuration file may hold, found from the parser's events before anything is
-    built: aliases and anchors (an alias bomb expands a few hundred bytes into gigabytes), tags
-    beyond plain data, nesting deeper than ``MAX_DEPTH`` (a recursion bomb) and more than
-    ``MAX_VALUES`` values. Broken YAML is left to the loader, which names its line."""
-    depth = values = 0
-    try:
-        for event in _yaml().parse(text):
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            if isinstance(event, AliasEvent):
-                return ConfigIssue(shown, line, "", f"YAML alias *{event.anchor} is not allowed "
-                                   "in configuration files", "write the value out in full")
-            if getattr(event, "anchor", None):
-                return ConfigIssue(shown, line, "", f"YAML anchor &{event.anchor} is not allowed "
-                                   "in configuration files", "write the value out in full")
-            tag = getattr(event, "tag", None)
-            if tag and tag not in PLAIN_TAGS:
-                return ConfigIssue(shown, line, "", f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} "
-                                   "is not allowed", "configuration files hold plain values only")
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return ConfigIssue(shown, line, "", f"nested more than {MAX_DEPTH} levels deep",
-                                       "is this really a persona or schedule file?")
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, ScalarEvent):
-                values += 1
-                if values > MAX_VALUES:
-                    return ConfigIssue(shown, line, "", f"more than {MAX_VALUES:,} values",
-                                       "is this really a persona or schedule file?")
-    except YAMLError:
-        return None
-    return None
 
 
 def line_of(data: Any, loc: Sequence[str | int]) -> int:

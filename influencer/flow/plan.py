@@ -22,9 +22,10 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -33,6 +34,7 @@ from influencer.config import Persona, Schedule
 from influencer.config.persona import Rights
 from influencer.flow.context import Context, Window, grant_for
 from influencer.store import Post, PostKind, PostMode, PostStatus
+from influencer.store.models import new_post_id
 
 ONE_MINUTE = timedelta(minutes=1)
 
@@ -165,44 +167,49 @@ def plan_window(ctx: Context, window: Window) -> tuple[list[Slot], list[Excluded
 
 def materialise(ctx: Context, window: Window) -> Planned:
     """The window's posts: existing rows reused, a planned row created for each new slot — all
-    new rows in one transaction (a day of a per-minute schedule is one commit, not 1,440)."""
+    new rows in one statement and one transaction (a day of a per-minute schedule is one
+    commit, not 1,440), read back with the rest in one query."""
     slots, excluded = plan_window(ctx, window)
+    kept: list[Slot] = []
     with ctx.session() as session:
         existing = _existing(session, slots)
         counted: dict[tuple[str, str, date], int] = {}
-        posts: list[Post] = []
-        new: list[Post] = []
+        new: list[dict[str, Any]] = []
         for slot in slots:
-            post = existing.get((slot.schedule, slot.platform, slot.slot_at))
-            if post is None:
+            if (slot.schedule, slot.platform, slot.slot_at) not in existing:
                 refusal = _over_daily_limit(ctx, session, slot, counted)
                 if refusal:
                     excluded.append(Excluded(slot.schedule, slot.platform, slot.slot_at, refusal))
                     continue
-                post = _planned(ctx, slot)
-                new.append(post)
-            posts.append(post)
+                new.append(_planned_row(ctx, slot))
+            kept.append(slot)
         if new:
-            session.add_all(new)
             try:
+                session.execute(insert(Post), new)
                 session.commit()
             except IntegrityError:  # another process planned some of them meanwhile
                 session.rollback()
-                made = {p.id: slot_post(ctx, slot) for p, slot in _slots_of(new, slots)}
-                posts = [made.get(p.id, p) for p in posts]
-    return Planned(posts, excluded)
+                for slot in kept:
+                    if (slot.schedule, slot.platform, slot.slot_at) not in existing:
+                        slot_post(ctx, slot)
+            existing = _existing(session, slots)
+    return Planned([existing[(s.schedule, s.platform, s.slot_at)] for s in kept], excluded)
 
 
-def _slots_of(new: list[Post], slots: Sequence[Slot]) -> list[tuple[Post, Slot]]:
-    by_key = {(s.schedule, s.platform, s.slot_at): s for s in slots}
-    return [(p, by_key[(p.schedule, p.platform, p.slot_at)]) for p in new]
+def _planned_row(ctx: Context, slot: Slot) -> dict[str, Any]:
+    """A new slot's planned post as a row to insert (``_planned``'s fields, without building
+    a model per row: a per-minute schedule makes thousands)."""
+    now = ctx.now()
+    return {"id": new_post_id(), "persona": slot.persona, "schedule": slot.schedule,
+            "platform": slot.platform, "slot_at": slot.slot_at, "publish_at": slot.publish_at,
+            "mode": PostMode.live, "kind": PostKind.slot, "status": PostStatus.planned,
+            "alt_texts": [], "hashtags": [], "flags": {}, "images": [], "progress": {},
+            "attempts": 0, "created_at": now, "updated_at": now}
 
 
 def _planned(ctx: Context, slot: Slot, mode: PostMode = PostMode.live,
              kind: PostKind = PostKind.slot) -> Post:
-    return Post(persona=slot.persona, schedule=slot.schedule, platform=slot.platform,
-                slot_at=slot.slot_at, publish_at=slot.publish_at, mode=mode, kind=kind,
-                status=PostStatus.planned, created_at=ctx.now(), updated_at=ctx.now())
+    return Post(**{**_planned_row(ctx, slot), "mode": mode, "kind": kind})
 
 
 def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:

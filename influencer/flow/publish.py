@@ -23,7 +23,7 @@ the post's live status is untouched, and repeating one changes nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -164,7 +164,7 @@ def publish_dry(ctx: Context, post: Post) -> Published:
     return published
 
 
-def publish_window_dry(ctx: Context, posts: Sequence[Post]) -> int:
+def publish_window_dry(ctx: Context, posts: Iterable[Post]) -> int:
     """Dry-publish every drafted post of a window to the outbox; return how many went."""
     count = 0
     for post in posts:

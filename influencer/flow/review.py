@@ -7,7 +7,7 @@ These return posts and plain data; ``preview/`` and the CLI turn them into rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,22 +38,38 @@ ProgressFactory = Callable[[int], Callable[[int], None]]  # total -> advance(n)
 
 @dataclass
 class Reviewed:
-    posts: list[Post]
+    post_ids: list[str]  # the window's posts in slot order: read them with ``window_posts``
     excluded: list[Excluded] = field(default_factory=list)
     not_drafted: int = 0  # posts that could not be drafted (writer or image failure)
 
 
 def preview_window(ctx: Context, window: Window, progress: ProgressFactory | None = None) -> Reviewed:
-    """Plan the window, draft every slot that has no draft yet (stored), return the posts.
+    """Plan the window, draft every slot that has no draft yet (stored), return the posts' ids.
     Nothing already decided changes: drafts past their time without approval are held by the
     daemon, not by a preview (a preview with any clock is a rehearsal)."""
     planned = materialise(ctx, window)
     todo = [p for p in planned.posts if p.status == PostStatus.planned]
     advance = progress(len(todo)) if progress and todo else None
     draft_posts(ctx, todo, advance)
-    posts = posts_by_id(ctx, [p.id for p in planned.posts])
-    not_drafted = sum(1 for p in posts if p.status == PostStatus.planned)
-    return Reviewed(posts, planned.excluded, not_drafted)
+    ids = [p.id for p in planned.posts]
+    not_drafted = 0
+    if todo:  # the rest were drafted before: only these may still be planned
+        with ctx.session() as session:
+            for start in range(0, len(todo), WINDOW_CHUNK):
+                part = [p.id for p in todo[start:start + WINDOW_CHUNK]]
+                not_drafted += len(list(session.exec(select(Post.id).where(
+                    col(Post.id).in_(part), col(Post.status) == PostStatus.planned))))
+    return Reviewed(ids, planned.excluded, not_drafted)
+
+
+WINDOW_CHUNK = 200  # posts read at a time: a window of any length shows in bounded memory
+
+
+def window_posts(ctx: Context, post_ids: Sequence[str]) -> Iterator[Post]:
+    """The posts of ``post_ids``, in order, read ``WINDOW_CHUNK`` at a time (each chunk's rows
+    let go once the caller has moved past them)."""
+    for start in range(0, len(post_ids), WINDOW_CHUNK):
+        yield from posts_by_id(ctx, post_ids[start:start + WINDOW_CHUNK])
 
 
 def document(ctx: Context, post: Post) -> dict[str, Any]:

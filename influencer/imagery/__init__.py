@@ -3,6 +3,7 @@
     scan_library(ws, engine, persona_id=None)            folder → image_asset rows
     list_images(ws, engine, persona_id)                   rows with tags and use
     select_images(session, persona, schedule, platform, slot_at) -> Selection
+    library_of(session, persona_id)                      the images a selection chooses from
     record_uses(session, post_id, …) / release_uses(session, post_id)
     render_post_images(ws, persona, images, spec) -> [RenderedImage]
     render_image(ws, persona, image, spec) -> RenderedImage
@@ -27,6 +28,7 @@ from influencer.imagery.render import (
 from influencer.imagery.selection import (
     NEAR_DUPLICATE_DISTANCE,
     Selection,
+    library_of,
     record_uses,
     release_uses,
     select_images,
@@ -42,6 +44,7 @@ __all__ = [
     "Selection",
     "SkippedFile",
     "SourceImage",
+    "library_of",
     "list_images",
     "record_uses",
     "release_uses",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-import numpy as np
 from PIL import Image, ImageCms
 
 SIXTEEN_BIT = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
@@ -22,15 +21,17 @@ def _srgb() -> ImageCms.ImageCmsProfile:
 
 def eight_bit(im: Image.Image) -> Image.Image:
     """16- and 32-bit greyscale scaled (not clipped) into 8 bits; other modes unchanged."""
+    if im.mode not in SIXTEEN_BIT and im.mode != "F":
+        return im
+    import numpy as np  # a tenth of a second to import: only for these rare modes
+
     if im.mode in SIXTEEN_BIT:
         values = np.asarray(im).astype(np.int64)
         top = 65535 if im.mode != "I" or values.max(initial=0) > 255 else 255
         scaled = (np.clip(values, 0, top) * 255 // top).astype(np.uint8)
         out = Image.fromarray(scaled)
-    elif im.mode == "F":
-        out = Image.fromarray(np.clip(np.asarray(im), 0, 255).astype(np.uint8))
     else:
-        return im
+        out = Image.fromarray(np.clip(np.asarray(im), 0, 255).astype(np.uint8))
     out.info = dict(im.info)
     return out
 

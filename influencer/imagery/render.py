@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,6 +177,15 @@ def cache_key(src: SourceImage, spec: PlatformSpec, aspect: float | None,
 
 
 def _described(path: Path, fmt: str, source_sha256: str, signed: bool) -> RenderedImage:
+    """The render at ``path``, hashed once per version of the file in this process (a 30-day
+    preview reuses each render about ten times)."""
+    stat = path.stat()
+    return _describe(path, stat.st_mtime_ns, stat.st_size, fmt, source_sha256, signed)
+
+
+@lru_cache(maxsize=4096)
+def _describe(path: Path, mtime_ns: int, size: int, fmt: str, source_sha256: str,
+              signed: bool) -> RenderedImage:
     data = path.read_bytes()
     with Image.open(path) as im:
         width, height = im.size

@@ -34,7 +34,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import imagehash
 from sqlalchemy import ColumnElement, delete, func, true
 from sqlmodel import Session, col, select
 
@@ -61,27 +60,22 @@ class Selection:
         return self.reason is None
 
 
-@dataclass(frozen=True)
-class _Seen:
-    persona: str
-    sha256: str
-    phash: str | None
-
-
 def local_day(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def select_images(session: Session, persona: Persona, schedule: Schedule, platform: str,
                   slot_at: datetime, rehearsal: bool = False,
-                  avoid: frozenset[str] = frozenset()) -> Selection:
+                  avoid: frozenset[str] = frozenset(),
+                  library: Sequence[ImageAsset] | None = None) -> Selection:
     """Images for the slot (schedule, platform, nominal time ``slot_at``); ``rehearsal`` for
     a dry post, which also counts what other dry posts used; never an image in ``avoid``
-    (source sha256: what a person rejected for this slot)."""
+    (source sha256: what a person rejected for this slot). ``library`` is the persona's
+    ``library_of`` when the caller has read it already (a chunk of posts reads it once)."""
     counted = _counted(rehearsal)
     choice, day = schedule.images, local_day(slot_at, schedule.timezone)
     noun = _noun(choice.tags)
-    assets = _library(session, persona.id)
+    assets = library_of(session, persona.id) if library is None else library
     if not assets:
         return Selection((), f"no images in the library of {persona.id} "
                              f"(run: influencer images scan {persona.id})")
@@ -102,10 +96,9 @@ def select_images(session: Session, persona: Persona, schedule: Schedule, platfo
         return Selection((), f"{_all(len(usable), noun)} used on {platform} within "
                              f"{choice.reuse_after_days} days of {day}")
     others = _other_twins(session, persona.id, day, counted)
-    apart = [a for a in fresh if not any(_alike(a.sha256, a.phash, o.sha256, o.phash)
-                                         for o in others)]
+    apart = [a for a in fresh if not _near_any(a, others)]
     if not apart:
-        names = ", ".join(sorted({o.persona for o in others}))
+        names = ", ".join(sorted(others.personas))
         return Selection((), f"{_all(len(fresh), noun)} same as or near-duplicate of an image "
                              f"another twin ({names}) uses on {day}")
     slot = f"{schedule.id}|{platform}|{slot_at.astimezone(UTC).isoformat()}"
@@ -145,7 +138,8 @@ def _all(count: int, noun: tuple[str, str]) -> str:
     return f"the only {noun[0]}" if count == 1 else f"all {count} {noun[1]}"
 
 
-def _library(session: Session, persona_id: str) -> list[ImageAsset]:
+def library_of(session: Session, persona_id: str) -> list[ImageAsset]:
+    """The persona's present images, one per content hash, by path."""
     query = (select(ImageAsset)
              .where(ImageAsset.persona == persona_id, col(ImageAsset.missing).is_(False))
              .order_by(col(ImageAsset.path)))
@@ -166,11 +160,22 @@ def _recent(session: Session, persona_id: str, platform: str, day: date, days: i
     return set(session.exec(query))
 
 
+@dataclass(frozen=True)
+class _SeenImages:
+    """The images other twins use on a day: who, their content hashes, their pHashes."""
+
+    personas: frozenset[str]
+    sha256s: frozenset[str]
+    phashes: tuple[int, ...]
+
+
 def _other_twins(session: Session, persona_id: str, day: date,
-                 counted: ColumnElement[bool]) -> list[_Seen]:
+                 counted: ColumnElement[bool]) -> _SeenImages:
     query = select(ImageUse.persona, ImageUse.sha256, ImageUse.phash).where(
-        counted, ImageUse.used_on == day, ImageUse.persona != persona_id)
-    return [_Seen(p, s, h) for p, s, h in session.exec(query)]
+        counted, ImageUse.used_on == day, ImageUse.persona != persona_id).distinct()
+    rows = list(session.exec(query))
+    return _SeenImages(frozenset(p for p, _, _ in rows), frozenset(s for _, s, _ in rows),
+                       tuple({_hash(h) for _, _, h in rows if h}))
 
 
 def _last_used(session: Session, persona_id: str,
@@ -192,8 +197,21 @@ def _tie(slot: str, sha256: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _hash(hex_phash: str) -> imagehash.ImageHash:
-    return imagehash.hex_to_hash(hex_phash)
+def _hash(hex_phash: str) -> int:
+    # imagehash writes a hash as the hex of its bits in order, so the Hamming distance of two
+    # is the popcount of their XOR: no array per comparison (a 30-twin day compares thousands)
+    return int(hex_phash, 16)
+
+
+def _near_any(asset: ImageAsset, seen: _SeenImages) -> bool:
+    """Whether ``asset`` is one of ``seen`` or a near-duplicate of one (``_alike``, unrolled:
+    a 30-twin day compares each candidate with a few hundred images)."""
+    if asset.sha256 in seen.sha256s:
+        return True
+    if not asset.phash:
+        return False
+    mine = _hash(asset.phash)
+    return any((mine ^ other).bit_count() <= NEAR_DUPLICATE_DISTANCE for other in seen.phashes)
 
 
 def _alike(sha_a: str, phash_a: str | None, sha_b: str, phash_b: str | None) -> bool:
@@ -202,7 +220,7 @@ def _alike(sha_a: str, phash_a: str | None, sha_b: str, phash_b: str | None) -> 
         return True
     if not phash_a or not phash_b:
         return False
-    return bool(_hash(phash_a) - _hash(phash_b) <= NEAR_DUPLICATE_DISTANCE)
+    return (_hash(phash_a) ^ _hash(phash_b)).bit_count() <= NEAR_DUPLICATE_DISTANCE
 
 
 def _distinct(ordered: Iterable[ImageAsset], wanted: int) -> list[ImageAsset]:
@@ -217,12 +235,14 @@ def _distinct(ordered: Iterable[ImageAsset], wanted: int) -> list[ImageAsset]:
 
 def record_uses(session: Session, post_id: str, persona_id: str, platform: str,
                 images: Sequence[ImageAsset], slot_at: datetime,
-                zone: str = "UTC") -> list[ImageUse]:
-    """Record that ``post_id`` uses ``images`` (replacing what it used before).
+                zone: str = "UTC", *, released: bool = False) -> list[ImageUse]:
+    """Record that ``post_id`` uses ``images`` (replacing what it used before, unless the
+    caller ``released`` them already).
 
     Runs in the caller's transaction, so a draft and its image uses commit together.
     """
-    release_uses(session, post_id)
+    if not released:
+        release_uses(session, post_id)
     uses = [ImageUse(post_id=post_id, persona=persona_id, platform=platform, position=index,
                      sha256=image.sha256, phash=image.phash, used_on=local_day(slot_at, zone),
                      used_at=slot_at.astimezone(UTC))

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import imagehash
 from PIL import Image, UnidentifiedImageError
 
 from influencer.errors import BadImage
@@ -100,6 +99,8 @@ def displayed_size(im: Image.Image) -> tuple[int, int]:
 
 def examine(path: Path) -> ImageFacts:
     """Dimensions and perceptual hash, decoding no more than the hash needs."""
+    import imagehash  # with numpy, a tenth of a second: only scans that find new files need it
+
     with open_source(path) as im:
         width, height = displayed_size(im)
         turn = orientation(im)

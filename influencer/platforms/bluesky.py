@@ -22,9 +22,9 @@ import hashlib
 import json
 import mimetypes
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from influencer.clock import Clock
 from influencer.config.credentials import Secret
@@ -33,9 +33,19 @@ from influencer.disclosure import LabeledImage, LabeledPost
 from influencer.errors import CredentialError, PermanentError
 from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.bluesky_record import aspect_ratio, facets, post_url, record_key
-from influencer.platforms.bluesky_session import BlueskySession, classified
+
+if TYPE_CHECKING:
+    from influencer.platforms.bluesky_session import BlueskySession
 
 COLLECTION = "app.bsky.feed.post"
+
+
+def classified(what: str, *, may_publish: bool = False) -> AbstractContextManager[None]:
+    """``bluesky_session.classified``, imported when a request is made: the SDK's import takes
+    most of a second, and a preview only builds requests (``build_request``)."""
+    from influencer.platforms import bluesky_session
+
+    return bluesky_session.classified(what, may_publish=may_publish)
 
 
 def _fill(value: Any, did: str, blobs: list[dict[str, Any]], sent_at: str) -> Any:
@@ -134,6 +144,8 @@ class BlueskyPlatform(Platform):
 
     @contextmanager
     def _session(self) -> Iterator[BlueskySession]:
+        from influencer.platforms.bluesky_session import BlueskySession
+
         path = self.account.state_dir / "bluesky" / f"{self.account.persona}.session"
         session = BlueskySession(self.account.base_url, self.account.handle, self._password, path,
                                  self.account.timeout)

@@ -1,8 +1,6 @@
 """What goes into a Bluesky post record besides its text: facets, a record key, image sizes.
 
-- Facets make hashtags and links clickable. Their ranges are UTF-8 byte offsets into the text
-  (not character offsets); detection is atproto's port of the official SDK's (links, #tags,
-  $cashtags). @mentions are left as plain text: linking one needs a handle lookup.
+- Facets make hashtags and links clickable (``bluesky_facets``, our copy of the SDK's detection).
 - The record key is a TID made when the post is first claimed: its time part is that moment,
   its clock id taken from a hash of the post id. It is stored on the post, so every attempt
   creates the same record (the PDS refuses a second one) and a lookup after an unknown outcome
@@ -14,23 +12,15 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from influencer.errors import PermanentError
+from influencer.platforms.bluesky_facets import facets
+
+__all__ = ["aspect_ratio", "facets", "post_url", "record_key"]
 
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    """Link and tag facets of ``text`` as record JSON, byte ranges over its UTF-8 encoding."""
-    from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped, unused-ignore]
-    from atproto_client.utils.facet_detection import (  # type: ignore[import-untyped, unused-ignore]
-        detect_facets,
-    )
-
-    return [dict(get_model_as_dict(facet)) for facet in detect_facets(text)]
 
 
 def record_key(post_id: str, moment: datetime) -> str:

@@ -30,11 +30,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from mastodon import Mastodon, MastodonError, MastodonNotFoundError
 
 from influencer.clock import Clock
 from influencer.config.platforms import MASTODON, PlatformSpec
@@ -42,6 +41,9 @@ from influencer.disclosure import LabeledImage, LabeledPost
 from influencer.errors import CredentialError, DisclosureError, PermanentError, RetryableError
 from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.mastodon_api import InstanceLimits, classify, plain_text
+
+if TYPE_CHECKING:  # Mastodon.py is imported when a request is made: a preview only builds them
+    from mastodon import Mastodon
 
 T = TypeVar("T")
 
@@ -144,6 +146,8 @@ class MastodonPlatform(Platform):
     def _fetch_limit(self) -> int:
         api = self._api()
 
+        from mastodon import MastodonNotFoundError
+
         def read() -> Any:
             try:
                 return api.instance_v2()
@@ -165,6 +169,8 @@ class MastodonPlatform(Platform):
 
     def _guarded(self, where: str, action: Callable[[], T], *, creates: bool = False) -> T:
         """Run one call; every failure becomes Retryable, Permanent or UnknownOutcome."""
+        from mastodon import MastodonError
+
         self._last = None
         try:
             return action()
@@ -174,6 +180,8 @@ class MastodonPlatform(Platform):
             raise PermanentError(f"Mastodon {where}: {exc}") from exc
 
     def _api(self) -> Mastodon:
+        from mastodon import Mastodon
+
         if self._client is None:
             if not self.account.base_url:
                 raise PermanentError(f"Mastodon account {self.account.handle}: no base_url; set it to the "

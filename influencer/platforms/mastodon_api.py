@@ -26,18 +26,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
-from mastodon import MastodonAPIError, MastodonError, MastodonNetworkError, MastodonRatelimitError
 
 from influencer.errors import PermanentError, PlatformError, RetryableError, UnknownOutcome
 from influencer.platforms.http_errors import from_status, from_transport, retry_after
+
+if TYPE_CHECKING:
+    from mastodon import MastodonError
 
 
 def classify(where: str, exc: MastodonError, last: requests.Response | None, now: datetime, *,
              creates: bool = False) -> PlatformError:
     """Our error for a Mastodon.py exception; ``last`` is the last answer received, if any, and
     ``creates`` says the call makes a status (a 5xx answer to it is then an unknown outcome)."""
+    from mastodon import MastodonAPIError, MastodonNetworkError, MastodonRatelimitError
+
     wait = retry_after(last.headers, now) if last is not None else None
     if isinstance(exc, MastodonRatelimitError):
         if last is not None and last.status_code != 429:

@@ -3,6 +3,7 @@ the page and the JSON show about each post."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,23 @@ def preview_item(ctx: Context, post: Post, retry_at: datetime | None = None) -> 
         sources=[i.source or i.file for i in post.images])
 
 
-def preview_items(ctx: Context, posts: list[Post]) -> list[PreviewItem]:
+def preview_items(ctx: Context, posts: Iterable[Post]) -> list[PreviewItem]:
+    return list(iter_items(ctx, posts))
+
+
+def iter_items(ctx: Context, posts: Iterable[Post], chunk: int = 200) -> Iterator[PreviewItem]:
+    """``posts`` as preview items, one at a time (their retry times read a chunk at a time):
+    the JSON and the plain lines of a long window are written as they come."""
+    batch: list[Post] = []
+    for post in posts:
+        batch.append(post)
+        if len(batch) == chunk:
+            yield from _items(ctx, batch)
+            batch = []
+    yield from _items(ctx, batch)
+
+
+def _items(ctx: Context, posts: list[Post]) -> Iterator[PreviewItem]:
     retries = retry_times(ctx, posts)
-    return [preview_item(ctx, post, retries.get(post.id)) for post in posts]
+    for post in posts:
+        yield preview_item(ctx, post, retries.get(post.id))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 SCHEMA_VERSION = 1
 
@@ -34,3 +36,30 @@ def preview_document(items: list[PreviewItem], start: str, end: str) -> dict[str
     """DESIGN.md's preview JSON."""
     return {"schema_version": SCHEMA_VERSION, "window": {"from": start, "to": end},
             "posts": [item.as_json() for item in items]}
+
+
+def write_preview_document(out: TextIO, items: Iterable[PreviewItem], start: str, end: str,
+                           excluded: list[dict[str, Any]]) -> None:
+    """``preview_document`` plus its ``excluded`` list, written to ``out`` post by post, as
+    ``json.dumps(…, indent=2)`` would print it whole: a long window never sits in memory
+    twice (as items and as one string)."""
+    out.write(f'{{\n  "schema_version": {SCHEMA_VERSION},\n  "window": '
+              f'{_indented({"from": start, "to": end})},\n  "posts": [')
+    _write_list(out, (item.as_json() for item in items))
+    out.write(',\n  "excluded": [')
+    _write_list(out, excluded)
+    out.write("\n}\n")
+
+
+def _write_list(out: TextIO, values: Iterable[Any]) -> None:
+    empty = True
+    for value in values:
+        out.write(("\n" if empty else ",\n") + "    " + _indented(value, 4))
+        empty = False
+    out.write("]" if empty else "\n  ]")
+
+
+def _indented(value: Any, by: int = 2) -> str:
+    # a JSON text holds no raw line break inside a string, so each one starts a line
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return text.replace("\n", "\n" + " " * by)

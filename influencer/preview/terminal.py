@@ -12,6 +12,7 @@ Ids are shown short (``SHORT_ID`` characters); every command accepts them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -43,11 +44,13 @@ def layout_for(console: Console, piped: bool, wide: bool, plain: bool) -> Layout
     return "blocks"
 
 
-def render(items: list[PreviewItem], console: Console, title: str, layout: Layout) -> None:
+def render(items: Iterable[PreviewItem], console: Console, title: str, layout: Layout) -> None:
+    """``items`` in ``layout``; plain lines and blocks are written as the items come (a long
+    window in bounded memory), a table once it has them all."""
     if layout == "plain":
         _plain(items, console)
     elif layout == "table":
-        _table(items, console, title)
+        _table(list(items), console, title)
     else:
         _blocks(items, console, title)
 
@@ -74,17 +77,16 @@ def _length(item: PreviewItem) -> str:
     return f"{item.length}/{item.limit}" if item.limit else ""
 
 
-def _plain(items: list[PreviewItem], console: Console) -> None:
+def _plain(items: Iterable[PreviewItem], console: Console) -> None:
     def cell(value: str) -> str:
         return value.replace("\t", " ").replace("\n", " ⏎ ")
 
-    lines = ["\t".join(PLAIN_COLUMNS)]
+    console.file.write("\t".join(PLAIN_COLUMNS) + "\n")  # never wrapped, never styled
     for item in items:
-        lines.append("\t".join(cell(v) for v in (
+        console.file.write("\t".join(cell(v) for v in (
             short_id(item.post["post_id"]), item.post.get("publish_at") or "", item.post["persona"],
             item.post["platform"], _status(item), _one_line(item.post.get("text") or ""),
-            _length(item), _images(item), _flags(item), "; ".join(item.warnings))))
-    console.file.write("\n".join(lines) + "\n")  # never wrapped, never styled
+            _length(item), _images(item), _flags(item), "; ".join(item.warnings))) + "\n")
 
 
 def wrap_cells(text: str, width: int) -> list[str]:
@@ -125,7 +127,7 @@ def _fitting(word: str, room: int) -> int:
     return len(word)
 
 
-def _blocks(items: list[PreviewItem], console: Console, title: str) -> None:
+def _blocks(items: Iterable[PreviewItem], console: Console, title: str) -> None:
     width = max(40, console.width)
     console.print(Text(title, style="bold"))
     for item in items:

@@ -3,18 +3,20 @@
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
 from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
 from influencer.store.status import PostKind, PostMode, PostStatus
-from influencer.store.transitions import history, transition, transition_many
+from influencer.store.transitions import Move, apply_moves, history, transition, transition_many
 
 __all__ = [
     "HEAD_REVISION",
     "AuditEvent",
     "ImageAsset",
+    "Move",
     "Post",
     "PostKind",
     "PostMode",
     "PostStatus",
     "Publication",
     "StoredImage",
+    "apply_moves",
     "history",
     "open_store",
     "safe_url",

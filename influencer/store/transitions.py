@@ -6,11 +6,13 @@ same post cannot both win: the loser gets ``IllegalTransition`` naming the statu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from influencer.errors import IllegalTransition, StoreError
@@ -74,22 +76,71 @@ def transition_many(
         if not allowed(current, target):
             raise IllegalTransition("*", current, target)
     moved: list[str] = []
-    for start in range(0, len(post_ids), CHUNK):
-        chunk = list(post_ids[start:start + CHUNK])
-        for current in sources:  # one statement per source status: each event names its from
-            query = (update(Post).where(col(Post.id).in_(chunk), col(Post.status) == current)
-                     .values(status=target, reason=reason, updated_at=now)
-                     .returning(col(Post.id)))
-            if where is not None:
-                query = query.where(where)
-            done = list(session.execute(query).scalars())
-            session.add_all([AuditEvent(at=now, post_id=post_id, actor=actor,
-                                        action="transition", from_status=current,
-                                        to_status=target, detail={"reason": reason})
-                             for post_id in done])
-            moved += done
+    for current in sources:  # one statement per source status: each event names its from
+        moved += _move(session, post_ids, current, target, reason, now, actor, where)
     session.commit()
     return moved
+
+
+@dataclass(frozen=True)
+class Move:
+    """One post to move from the status its caller saw to ``target``, with the fields the move
+    writes (a draft's caption and images) and its reason."""
+
+    post_id: str
+    source: PostStatus
+    target: PostStatus
+    reason: str | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def apply_moves(session: Session, moves: Sequence[Move], *, actor: str,
+                now: datetime) -> list[str]:
+    """``moves`` in the caller's transaction (not committed): one UPDATE per source, target and
+    reason (and chunk), then the moved posts' own fields in one executemany, and one audit event
+    per move — the trail ``transition`` would leave, without a round trip per post. A post that
+    is no longer in its ``source`` status (another process moved it) is left alone; the ids
+    moved are returned, in the order of ``moves``."""
+    groups: dict[tuple[PostStatus, PostStatus, str | None], list[str]] = defaultdict(list)
+    for item in moves:
+        if not allowed(item.source, item.target):
+            raise IllegalTransition(item.post_id, item.source, item.target)
+        groups[(item.source, item.target, item.reason)].append(item.post_id)
+    moved: set[str] = set()
+    for (source, target, reason), ids in groups.items():
+        moved.update(_move(session, ids, source, target, reason, now, actor))
+    rows = [{"id": m.post_id, **m.changes} for m in moves if m.changes and m.post_id in moved]
+    for same in _by_keys(rows).values():  # an executemany takes one set of columns
+        session.execute(update(Post), same)
+    return [m.post_id for m in moves if m.post_id in moved]
+
+
+def _move(session: Session, post_ids: Sequence[str], source: PostStatus, target: PostStatus,
+          reason: str | None, now: datetime, actor: str, where: Any = None) -> list[str]:
+    """One UPDATE … RETURNING per chunk of ids, and the audit events of the posts it moved."""
+    done: list[str] = []
+    for start in range(0, len(post_ids), CHUNK):
+        query = (update(Post)
+                 .where(col(Post.id).in_(list(post_ids[start:start + CHUNK])),
+                        col(Post.status) == source)
+                 .values(status=target, reason=reason, updated_at=now)
+                 .returning(col(Post.id)))
+        if where is not None:
+            query = query.where(where)
+        done += session.execute(query).scalars()
+    if done:
+        detail = {"reason": reason} if reason else {}
+        session.execute(insert(AuditEvent), [
+            {"at": now, "post_id": post_id, "actor": actor, "action": "transition",
+             "from_status": source, "to_status": target, "detail": detail} for post_id in done])
+    return done
+
+
+def _by_keys(rows: list[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:
+    groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[frozenset(row)].append(row)
+    return groups
 
 
 CHUNK = 500  # ids per statement: well under SQLite's and PostgreSQL's parameter limits

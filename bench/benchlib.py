@@ -1,0 +1,70 @@
+"""What the benchmarks share: a throwaway PostgreSQL database, and a child process timed as a
+user's command is (wall time, CPU time and peak memory of that one process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+# the role and database .ci/services makes; any database the role may CREATE DATABASE from
+PG_ADMIN_URL = os.environ.get(
+    "INFLUENCER_BENCH_PG_URL",
+    os.environ.get("INFLUENCER_TEST_PG_URL",
+                   "postgresql+psycopg://influencer:influencer@127.0.0.1:5432/influencer_test"))
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards; None when no server
+    answers (the benchmark then says so and measures SQLite only)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        print(f"PostgreSQL not measured: {str(exc).splitlines()[0]}")
+        yield None
+        return
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Child:
+    """One finished child process."""
+
+    wall: float  # seconds
+    cpu: float  # user + system seconds
+    rss_mb: float  # peak resident memory
+    stdout: str
+
+
+def run_child(args: Sequence[str], env: Mapping[str, str]) -> Child:
+    """Run ``args`` to the end; exit with its error output if it fails."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(list(args), env=dict(env), stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code != 0:
+            raise SystemExit(f"{' '.join(args[:4])} … failed ({code}): {err.read()[-2000:]}")
+        return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
