@@ -1,6 +1,6 @@
 """What several test modules need, in one place (test modules never import one another):
-the one fake clock, the CLI as a user runs it, a free port nothing listens on, and a small
-labelled post with real image files."""
+the one fake clock, the flow's context on a workspace, the CLI as a user runs it, a free port
+nothing listens on, and a small labelled post with real image files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from PIL import Image
 
 from influencer.config import BUILTIN_SPECS, load_workspace
 from influencer.disclosure import Draft, LabeledImage, LabeledPost, label
+from influencer.flow.context import Context
+from influencer.store import open_store
 
 SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 XMP = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -34,6 +36,13 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def flow_context(root: Path, clock: Callable[[], datetime], db_url: str | None = None,
+                 actor: str = "tester") -> Context:
+    """The flow's context on the workspace at ``root``, its database (or ``db_url``), ``clock``."""
+    ws = load_workspace(root).raise_for_issues()
+    return Context(ws, open_store(db_url or ws.database_url()), clock, actor)
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,

@@ -18,14 +18,14 @@ from influencer.flow.edit import Edit, edit_post, editable_text, parse_hashtags,
 from influencer.store import AuditEvent, Post, PostStatus
 from influencer.store.models import ImageAsset, ImageUse
 from tests.captions.standin import ModelStandIn
-from tests.helpers import FixedClock
+from tests.helpers import FixedClock, flow_context
 from tests.helpers import run_cli as run
-from tests.test_flow import MONDAY, build_preview, open_context, window
+from tests.test_flow import MONDAY, build_preview, window
 
 
 @pytest.fixture
 def ctx(workspace: Path) -> Iterator[Context]:
-    context = open_context(workspace, FixedClock(MONDAY))
+    context = flow_context(workspace, FixedClock(MONDAY))
     build_preview(context, window(days=2))
     yield context
     context.engine.dispose()
@@ -86,7 +86,7 @@ def test_repeats_too_many_and_a_dropped_always_tag_are_refused_and_change_nothin
 
 def test_a_paid_partnership_keeps_one_ad_tag_which_a_person_cannot_add_or_remove(
         workspace: Path) -> None:
-    ctx = open_context(workspace, FixedClock(MONDAY))  # noor's weekend schedule is paid
+    ctx = flow_context(workspace, FixedClock(MONDAY))  # noor's weekend schedule is paid
     try:
         build_preview(ctx, window(days=7, persona="noor"))
         post = drafted(ctx, "noor", "instagram")
@@ -145,7 +145,7 @@ def test_a_rejection_s_reason_reaches_the_writer_and_its_image_never_returns(
     persona.write_text(persona.read_text(encoding="utf-8").replace(
         "writer: {name: offline}",
         f'writer: {{name: openai, model: test-model, base_url: "{standin.url}/v1"}}'), encoding="utf-8")
-    ctx = open_context(workspace, FixedClock(MONDAY))
+    ctx = flow_context(workspace, FixedClock(MONDAY))
     try:
         build_preview(ctx, window(days=1, persona="ava"))
         post = drafted(ctx, "ava", "instagram")
@@ -164,7 +164,7 @@ def test_a_rejection_s_reason_reaches_the_writer_and_its_image_never_returns(
 
 
 def test_edit_from_the_command_line(workspace: Path) -> None:
-    ctx = open_context(workspace, FixedClock(MONDAY))
+    ctx = flow_context(workspace, FixedClock(MONDAY))
     build_preview(ctx, window(days=2, persona="ava"))
     post = drafted(ctx, "ava", "instagram")
     ctx.engine.dispose()

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from influencer.config import load_workspace
 from influencer.errors import DisclosureError, InfluencerError
 from influencer.flow.approve import (
     approve,
@@ -32,8 +31,8 @@ from influencer.flow.publish import post_now, publish_approved, publish_dry, wai
 from influencer.flow.review import preview_window, window_posts
 from influencer.preview.items import preview_items
 from influencer.preview.model import PreviewItem
-from influencer.store import AuditEvent, Post, PostStatus, Publication, history, open_store
-from tests.helpers import FixedClock
+from influencer.store import AuditEvent, Post, PostStatus, Publication, history
+from tests.helpers import FixedClock, flow_context
 from tests.helpers import run_cli as run
 
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -58,14 +57,9 @@ def build_preview(ctx: Context, window: Window) -> Previewed:
                      result.not_drafted)
 
 
-def open_context(root: Path, clock: FixedClock, db_url: str | None = None) -> Context:
-    ws = load_workspace(root).raise_for_issues()
-    return Context(ws, open_store(db_url or ws.database_url()), clock, "tester")
-
-
 @pytest.fixture
 def ctx(workspace: Path, clock: FixedClock) -> Iterator[Context]:
-    context = open_context(workspace, clock)
+    context = flow_context(workspace, clock)
     yield context
     context.engine.dispose()
 
@@ -161,13 +155,13 @@ def test_unapproved_at_its_slot_is_held_then_skipped_after_grace(ctx: Context, c
 
 def test_stale_when_the_persona_file_changes_and_fresh_after_redraft(workspace: Path,
                                                                      clock: FixedClock) -> None:
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     build_preview(ctx, window(persona="mei"))
     ctx.engine.dispose()
     path = workspace / "personas" / "mei.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("tone: [bold, bright, playful]",
                                                              "tone: [bold, bright]"), encoding="utf-8")
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     items = build_preview(ctx, window(persona="mei")).items
     assert items and all(i.stale for i in items)
     assert all(any(w.startswith("stale: what it was drafted from changed (the persona's voice")
@@ -183,7 +177,7 @@ def test_stale_when_the_persona_file_changes_and_fresh_after_redraft(workspace: 
 def test_a_change_a_draft_is_not_made_from_leaves_it_fresh(workspace: Path,
                                                           clock: FixedClock) -> None:
     """Rights dates, accounts and the schedule's times cannot change a draft: no redraft asked."""
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     build_preview(ctx, window(persona="mei"))
     ctx.engine.dispose()
     persona, schedule = workspace / "personas" / "mei.yaml", workspace / "schedules" / "city-evenings.yaml"
@@ -193,7 +187,7 @@ def test_a_change_a_draft_is_not_made_from_leaves_it_fresh(workspace: Path,
         text = path.read_text(encoding="utf-8")
         assert old in text, (path, old)
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     items = build_preview(ctx, window(persona="mei")).items
     assert items and not any(i.stale for i in items)
     ctx.engine.dispose()
@@ -245,13 +239,13 @@ def test_an_account_not_live_publishes_to_the_outbox_and_uses_the_slot(
 
 
 def test_rights_revoked_after_drafting_stop_the_post_at_publish(workspace: Path, clock: FixedClock) -> None:
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     build_preview(ctx, window(persona="mei"))
     ctx.engine.dispose()
     path = workspace / "personas" / "mei.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("revoked: false", "revoked: true"),
                     encoding="utf-8")
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     [post, *_] = posts_for(ctx, "mei", None, [PostStatus.approved])
     clock.now = post.publish_at
     stopped = publish_approved(ctx, post).post
@@ -338,7 +332,7 @@ def test_a_writer_failing_for_one_persona_leaves_the_others(workspace: Path, clo
         "writer: {name: offline}",
         "writer: {name: openai, model: m, base_url: 'http://127.0.0.1:9/v1'}"), encoding="utf-8")
     (workspace / "influencer.toml").write_text("[writer]\ntimeout = 1\nattempts = 1\n", encoding="utf-8")
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     result = build_preview(ctx, Window(MONDAY, MONDAY + timedelta(days=7)))
     noor = [i for i in result.items if i.post["persona"] == "noor"]
     assert noor and result.not_drafted == len(noor)
@@ -367,7 +361,7 @@ def test_labelling_a_tampered_draft_is_refused(ctx: Context) -> None:
 
 
 def test_the_pipeline_on_postgresql(workspace: Path, clock: FixedClock, pg_url: str) -> None:
-    ctx = open_context(workspace, clock, pg_url)
+    ctx = flow_context(workspace, clock, pg_url)
     result = build_preview(ctx, window())
     assert len(result.items) == 12 and result.not_drafted == 0
     ctx.engine.dispose()
@@ -377,7 +371,7 @@ def test_max_per_day_counts_posts_already_in_the_database(workspace: Path, clock
     path = workspace / "schedules" / "city-evenings.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("max_per_day: 2", "max_per_day: 1"),
                     encoding="utf-8")
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     post_now(ctx, "mei-evenings", dry_run=False)  # one post per platform today, outside the plan
     result = build_preview(ctx, Window(MONDAY, MONDAY + timedelta(days=2), "mei"))
     monday_jst = [i for i in result.items if i.local_day == "2026-11-30"]
@@ -390,7 +384,7 @@ def test_max_per_day_counts_posts_already_in_the_database(workspace: Path, clock
 
 
 def test_edit_in_the_editor(workspace: Path, clock: FixedClock, tmp_path: Path) -> None:
-    ctx = open_context(workspace, clock)
+    ctx = flow_context(workspace, clock)
     build_preview(ctx, window(persona="ava"))
     [post, *_] = posts_for(ctx, "ava", None, [PostStatus.drafted])
     ctx.engine.dispose()

@@ -93,3 +93,26 @@ def test_post_now_says_when_a_post_went_to_the_outbox_because_its_account_is_not
     for line in lines:
         assert " to the outbox (the account is not live: true): file://" in line
         assert Path(line.rsplit(" ", 1)[1].removeprefix("file://"), "post.json").is_file()
+
+
+def test_the_streamed_document_is_what_json_dumps_would_print() -> None:
+    """``preview --json`` writes its document post by post (a long window is never held twice);
+    the bytes are those of ``json.dumps(document, indent=2, ensure_ascii=False)``, for empty
+    lists, one post and several, with text that needs escaping and text that must not be."""
+    import io
+
+    from influencer.preview.model import PreviewItem, preview_document, write_preview_document
+
+    def item(n: int) -> PreviewItem:
+        return PreviewItem(post={"post_id": f"p{n}", "text": "AI生成 ⏎\n\"quoted\" \\ \t</script>",
+                                 "alt_texts": [], "flags": {"made_with_ai": True},
+                                 "request": {"nested": [{"a": None}, []], "n": n}},
+                           status="approved", warnings=["needs approval"] * n)
+
+    excluded = [{"schedule": "s", "platform": "x", "slot_at": "2026-12-01T08:00:00+00:00",
+                 "reason": "blackout date 2026-12-24"}]
+    for items, gone in (([], []), ([item(1)], excluded), ([item(n) for n in range(3)], excluded)):
+        out = io.StringIO()
+        write_preview_document(out, iter(items), "2026-11-30", "2026-12-07", gone)
+        whole = {**preview_document(items, "2026-11-30", "2026-12-07"), "excluded": gone}
+        assert out.getvalue() == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"

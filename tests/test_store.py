@@ -21,8 +21,10 @@ from influencer.errors import IllegalTransition, StoreError
 from influencer.store import (
     HEAD_REVISION,
     AuditEvent,
+    Move,
     Post,
     PostStatus,
+    apply_moves,
     history,
     open_store,
     transition,
@@ -223,3 +225,50 @@ def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         open_store("postgresql://nobody:secret-pw@127.0.0.1:1/none")
     assert "secret-pw" not in str(caught.value)
+
+
+def test_moves_in_bulk_leave_the_trail_one_transition_each_would(engine: Engine) -> None:
+    """``apply_moves``: every move that still holds is made, with its own fields and one audit
+    event naming its from, to and reason; a post another process moved meanwhile is left alone
+    (fields untouched, no event); nothing is visible to others before the caller commits."""
+    with Session(engine, expire_on_commit=False) as session:
+        posts = [make_post(session, schedule=f"s{n}") for n in range(5)]
+    raced = posts[4].id
+    with Session(engine) as other:
+        transition(other, raced, PostStatus.skipped, actor="daemon")
+    moves = [Move(p.id, PostStatus.planned, PostStatus.drafted, None, {"body": f"caption {n}"})
+             for n, p in enumerate(posts[:2])]
+    moves += [Move(posts[2].id, PostStatus.planned, PostStatus.held, "held: rule", {"body": "h"}),
+              Move(posts[3].id, PostStatus.planned, PostStatus.skipped, "no image"),
+              Move(raced, PostStatus.planned, PostStatus.drafted, None, {"body": "lost"})]
+    with Session(engine) as session:
+        moved = apply_moves(session, moves, actor="tester", now=SLOT)
+        with Session(engine) as onlooker:  # not committed yet: others still see the old rows
+            assert onlooker.get(Post, posts[0].id).status == PostStatus.planned  # type: ignore[union-attr]
+        session.commit()
+    assert moved == [p.id for p in posts[:4]]
+    with Session(engine) as session:
+        rows = {p.id: session.get(Post, p.id) for p in posts}
+        assert [(r.status, r.body, r.reason) for r in rows.values() if r] == [
+            (PostStatus.drafted, "caption 0", None), (PostStatus.drafted, "caption 1", None),
+            (PostStatus.held, "h", "held: rule"), (PostStatus.skipped, None, "no image"),
+            (PostStatus.skipped, None, None)]
+        for move in moves[:4]:
+            [event] = history(session, move.post_id)
+            assert (event.actor, event.from_status, event.to_status, event.detail) == (
+                "tester", "planned", move.target, {"reason": move.reason} if move.reason else {})
+        assert [e.actor for e in history(session, raced)] == ["daemon"]
+
+
+def test_a_move_the_status_machine_forbids_moves_nothing(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        ok = make_post(session).id
+        bad = make_post(session, schedule="s2", status=PostStatus.failed).id
+        with pytest.raises(IllegalTransition):
+            apply_moves(session, [Move(ok, PostStatus.planned, PostStatus.drafted),
+                                  Move(bad, PostStatus.failed, PostStatus.skipped)],
+                        actor="tester", now=SLOT)
+        session.rollback()
+    with Session(engine) as session:
+        assert session.get(Post, ok).status == PostStatus.planned  # type: ignore[union-attr]
+        assert history(session, ok) == []

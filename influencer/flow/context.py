@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -205,7 +205,18 @@ def database_unavailable(exc: BaseException) -> bool:
 STEP_FIELDS = ("persona", "platform", "post", "status", "daemon")
 
 
-def step(post: Post, status: str, detail: str = "", level: int = logging.INFO) -> None:
+class Named(Protocol):
+    """What names a post in a log line: a ``Post``, or a row with the same three fields."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def persona(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+
+
+def step(post: Named, status: str, detail: str = "", level: int = logging.INFO) -> None:
     """One publishing step of one post: a log line naming persona, platform, post and status
     (structured fields ``STEP_FIELDS`` for the JSON log format). Never a secret: messages come
     from our own errors."""

@@ -3,7 +3,7 @@
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
 from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
 from influencer.store.status import PostKind, PostMode, PostStatus
-from influencer.store.transitions import Move, apply_moves, history, transition, transition_many
+from influencer.store.transitions import Move, apply_moves, history, transition
 
 __all__ = [
     "HEAD_REVISION",
@@ -21,5 +21,4 @@ __all__ = [
     "open_store",
     "safe_url",
     "transition",
-    "transition_many",
 ]

@@ -57,31 +57,6 @@ def transition(
     return post
 
 
-def transition_many(
-    session: Session,
-    post_ids: Sequence[str],
-    sources: Sequence[PostStatus],
-    target: PostStatus,
-    *,
-    actor: str,
-    reason: str,
-    now: datetime,
-    where: Any = None,
-) -> list[str]:
-    """Move every post of ``post_ids`` still in one of ``sources`` (and matching ``where``) to
-    ``target`` in one statement per chunk, with one audit event each, in one transaction; the
-    ids actually moved are returned (a post another process moved meanwhile is left alone).
-    The audit trail is the same as ``transition``'s, without a round trip per post."""
-    for current in sources:
-        if not allowed(current, target):
-            raise IllegalTransition("*", current, target)
-    moved: list[str] = []
-    for current in sources:  # one statement per source status: each event names its from
-        moved += _move(session, post_ids, current, target, reason, now, actor, where)
-    session.commit()
-    return moved
-
-
 @dataclass(frozen=True)
 class Move:
     """One post to move from the status its caller saw to ``target``, with the fields the move
@@ -94,13 +69,13 @@ class Move:
     changes: Mapping[str, Any] = field(default_factory=dict)
 
 
-def apply_moves(session: Session, moves: Sequence[Move], *, actor: str,
-                now: datetime) -> list[str]:
+def apply_moves(session: Session, moves: Sequence[Move], *, actor: str, now: datetime,
+                where: Any = None) -> list[str]:
     """``moves`` in the caller's transaction (not committed): one UPDATE per source, target and
     reason (and chunk), then the moved posts' own fields in one executemany, and one audit event
     per move — the trail ``transition`` would leave, without a round trip per post. A post that
-    is no longer in its ``source`` status (another process moved it) is left alone; the ids
-    moved are returned, in the order of ``moves``."""
+    is no longer in its ``source`` status (another process moved it), or no longer matches
+    ``where``, is left alone; the ids moved are returned, in the order of ``moves``."""
     groups: dict[tuple[PostStatus, PostStatus, str | None], list[str]] = defaultdict(list)
     for item in moves:
         if not allowed(item.source, item.target):
@@ -108,7 +83,7 @@ def apply_moves(session: Session, moves: Sequence[Move], *, actor: str,
         groups[(item.source, item.target, item.reason)].append(item.post_id)
     moved: set[str] = set()
     for (source, target, reason), ids in groups.items():
-        moved.update(_move(session, ids, source, target, reason, now, actor))
+        moved.update(_move(session, ids, source, target, reason, now, actor, where))
     rows = [{"id": m.post_id, **m.changes} for m in moves if m.changes and m.post_id in moved]
     for same in _by_keys(rows).values():  # an executemany takes one set of columns
         session.execute(update(Post), same)

@@ -108,6 +108,8 @@ def test_bad_files_are_reported_and_skipped(ws: Workspace, engine: Engine, tmp_p
     locked, hasher = unreadable(images / "locked.jpg")
     sidecar(save(photo(100, 100), images / "typo.jpg"), "tags: [a]\ndo_not_used: true\n")
     sidecar(save(photo(100, 100), images / "broken.jpg"), "tags: [a\nalt: x\n")
+    save(photo(100, 100), images / "binary.jpg")
+    (images / "binary.yaml").write_bytes(b"tags: [a]\n\x89PNG\r\n\x1a\n\x00\xff\xfe" * 40)
 
     [report] = scan_library(ws, engine, "ava", hasher=hasher)
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
@@ -123,7 +125,9 @@ def test_bad_files_are_reported_and_skipped(ws: Workspace, engine: Engine, tmp_p
     assert reasons["typo.jpg"] == ("sidecar personas/ava/images/typo.yaml:2: do_not_used: "
                                    "unknown field (did you mean 'do_not_use'?)")
     assert reasons["broken.jpg"].startswith("sidecar personas/ava/images/broken.yaml:")
-    assert len(reasons) == 10
+    assert reasons["binary.jpg"] == ("sidecar personas/ava/images/binary.yaml:2: file is not UTF-8 "
+                                     "(byte 0x89 in column 1) (save it as UTF-8)")
+    assert len(reasons) == 11
     assert sorted(rows(engine)) == ["good.jpg", "inside.jpg"]
     locked.chmod(0o644)
 

@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import ImageEnhance
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from influencer.config import Schedule, Workspace
-from influencer.imagery import record_uses, release_uses, select_images
+from influencer.imagery import NEAR_DUPLICATE_DISTANCE, record_uses, release_uses, select_images
+from influencer.imagery.selection import _alike, _hash
 from influencer.imagery.source import examine
 from influencer.store.models import ImageAsset, ImageUse
 from tests.imagery.imagery_helpers import photo, save
@@ -192,3 +195,16 @@ def test_what_a_dry_run_used_never_changes_a_live_post_s_images(ws: Workspace,
         rehearsal = select_images(session, ws.personas["ava"], schedule(), "instagram", DAY,
                                   rehearsal=True)
     assert [Path(a.path).name for a in rehearsal.images] != live_choice
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+def test_the_near_duplicate_distance_is_imagehash_s_own(a: int, b: int) -> None:
+    """Selection compares pHashes by the popcount of their XOR (no array per comparison): the
+    distance imagehash itself gives, for the hex strings the library stores."""
+    import imagehash
+
+    left, right = f"{a:016x}", f"{b:016x}"
+    theirs = imagehash.hex_to_hash(left) - imagehash.hex_to_hash(right)
+    assert (_hash(left) ^ _hash(right)).bit_count() == theirs
+    assert _alike("x", left, "y", right) == (theirs <= NEAR_DUPLICATE_DISTANCE)
