@@ -233,7 +233,7 @@ def seed(root: Path, db_url: str, accounts: int, per_account: int, now: datetime
     with ctx.session() as session:
         session.add_all(firsts)
         session.commit()
-    draft_posts(ctx, firsts)
+    draft_posts(ctx, [p.id for p in firsts])
     with ctx.session() as session:
         drafts = session.exec(select(Post).where(col(Post.id).in_([p.id for p in firsts]))).all()
         assert all(d.status == PostStatus.approved for d in drafts), [d.reason for d in drafts]

@@ -99,7 +99,7 @@ class Daemon:
             if not due:
                 return
             started = time.perf_counter()
-            failures = draft_posts(self.ctx, due)
+            failures = draft_posts(self.ctx, [p.id for p in due])
             if self.metrics:
                 for _ in due:
                     self.metrics.writer.observe((time.perf_counter() - started) / len(due))

@@ -136,10 +136,12 @@ def _choose(ctx: Context, posts: Sequence[Post]) -> Choice:
     return Choice(chosen, rejected, skips, failures)
 
 
-def _prepare(ctx: Context, posts: Sequence[Post], recent: dict[str, tuple[str, ...]],
+def _prepare(ctx: Context, post_ids: Sequence[str], recent: dict[str, tuple[str, ...]],
              tick: Progress) -> Chunk:
     """Choose and render the chunk's images and make its caption requests; skip the posts
     that cannot go out, with why. Runs on a worker thread, its own sessions."""
+    posts = [p for p in posts_by_id(ctx, post_ids) if p.status in REDRAFTABLE]
+    tick(len(post_ids) - len(posts))  # moved meanwhile to where no draft is made
     choice = _choose(ctx, posts)
     failures = choice.failures
     _skip_all(ctx, choice.skips, failures)
@@ -321,15 +323,17 @@ def _skip_all(ctx: Context, skips: Sequence[tuple[Post, str]], failures: dict[st
         session.commit()
 
 
-def draft_posts(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
-    """Draft ``posts`` (planned, or drafted ones being redrafted); return how many failed."""
-    if not posts:
+def draft_posts(ctx: Context, post_ids: Sequence[str], progress: Progress | None = None) -> int:
+    """Draft the posts of ``post_ids`` (planned, or drafted ones being redrafted), each chunk
+    read afresh when its turn comes (one moved meanwhile to where no draft is made, such as
+    cancelled, is left alone); return how many failed."""
+    if not post_ids:
         return 0
     scan_library(ctx.ws, ctx.engine, show_progress=False)  # incremental: new or changed files
-    return asyncio.run(_pipeline(ctx, posts, progress or (lambda n: None)))
+    return asyncio.run(_pipeline(ctx, post_ids, progress or (lambda n: None)))
 
 
-async def _pipeline(ctx: Context, posts: Sequence[Post], tick: Progress) -> int:
+async def _pipeline(ctx: Context, post_ids: Sequence[str], tick: Progress) -> int:
     """Prepare chunk k+1 (worker thread) and store chunk k-1 while chunk k's captions are
     being written."""
     recent: dict[str, tuple[str, ...]] = {}
@@ -337,7 +341,7 @@ async def _pipeline(ctx: Context, posts: Sequence[Post], tick: Progress) -> int:
     async with CaptionDrafter(ctx.ws.root, ctx.ws.settings) as drafter:
         writing: tuple[Chunk, asyncio.Task[list[CaptionResult]]] | None = None
         try:
-            for part in _chunks(posts):
+            for part in _chunks(post_ids):
                 chunk = await asyncio.to_thread(_prepare, ctx, part, recent, tick)
                 failures += len(chunk.failures)
                 task = asyncio.create_task(drafter.write_many([p.request for p in chunk.prepared]))
@@ -359,9 +363,9 @@ async def _stored(ctx: Context, writing: tuple[Chunk, asyncio.Task[list[CaptionR
     return await asyncio.to_thread(_store, ctx, chunk, await task, tick)
 
 
-def _chunks(posts: Sequence[Post]) -> Iterator[Sequence[Post]]:
-    for start in range(0, len(posts), CHUNK):
-        yield posts[start:start + CHUNK]
+def _chunks(post_ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(post_ids), CHUNK):
+        yield post_ids[start:start + CHUNK]
 
 
 def redraft(ctx: Context, posts: Sequence[Post], progress: Progress | None = None) -> int:
@@ -374,7 +378,7 @@ def redraft(ctx: Context, posts: Sequence[Post], progress: Progress | None = Non
         for post in posts:
             release_uses(session, post.id)
         session.commit()
-    return draft_posts(ctx, posts_by_id(ctx, [p.id for p in posts]), progress)
+    return draft_posts(ctx, [p.id for p in posts], progress)
 
 
 REDRAFTABLE = (PostStatus.planned, PostStatus.drafted, PostStatus.approved, PostStatus.held,

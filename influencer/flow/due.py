@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context, Window
-from influencer.flow.plan import materialise
+from influencer.flow.plan import SlotPost, materialise
 from influencer.flow.publish import publish_dry
 from influencer.platforms import Published
 from influencer.store import Post, PostMode, PostStatus, Publication
@@ -19,7 +19,7 @@ LOOKBACK = timedelta(days=1)  # missed slots this far back are recorded as skipp
 REDRAFT = timedelta(minutes=5)  # a slot whose drafting failed is tried again after this
 
 
-def drafts_due(ctx: Context) -> list[Post]:
+def drafts_due(ctx: Context) -> list[SlotPost]:
     """Planned posts within their schedule's lead time and grace, not drafted yet (nor failed
     to draft in the last ``REDRAFT``)."""
     schedules = ctx.ws.schedules.values()

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert
+from sqlalchemy import select as rows_of
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -144,9 +145,28 @@ def plan(schedule: Schedule, persona: Persona, start: datetime, end: datetime,
 INACTIVE = (PostStatus.skipped, PostStatus.cancelled)
 
 
+@dataclass(frozen=True)
+class SlotPost:
+    """A window's post as planning sees it: its slot and where it stands, not its draft (a
+    30-day window of a roster is thousands of posts: their drafts are read a chunk at a time)."""
+
+    id: str
+    persona: str
+    schedule: str
+    platform: str
+    slot_at: datetime
+    publish_at: datetime
+    status: PostStatus
+    last_error: str | None
+    updated_at: datetime
+
+
+SLOT_COLUMNS = tuple(col(getattr(Post, name)) for name in SlotPost.__dataclass_fields__)
+
+
 @dataclass
 class Planned:
-    posts: list[Post]
+    posts: list[SlotPost]
     excluded: list[Excluded] = field(default_factory=list)
 
 
@@ -191,7 +211,7 @@ def materialise(ctx: Context, window: Window) -> Planned:
                 session.rollback()
                 for slot in kept:
                     if (slot.schedule, slot.platform, slot.slot_at) not in existing:
-                        slot_post(ctx, slot)
+                        slot_post(ctx, slot)  # each on its own: the first made wins
             existing = _existing(session, slots)
     return Planned([existing[(s.schedule, s.platform, s.slot_at)] for s in kept], excluded)
 
@@ -212,14 +232,16 @@ def _planned(ctx: Context, slot: Slot, mode: PostMode = PostMode.live,
     return Post(**{**_planned_row(ctx, slot), "mode": mode, "kind": kind})
 
 
-def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], Post]:
+def _existing(session: Session, slots: Sequence[Slot]) -> dict[tuple[str, str, datetime], SlotPost]:
     if not slots:
         return {}
-    query = select(Post).where(col(Post.mode) == PostMode.live, col(Post.kind) == PostKind.slot,
-                               col(Post.slot_at) >= slots[0].slot_at - timedelta(days=1),
-                               col(Post.slot_at) <= max(s.slot_at for s in slots),
-                               col(Post.schedule).in_({s.schedule for s in slots}))
-    return {(p.schedule, p.platform, p.slot_at): p for p in session.exec(query)}
+    query = rows_of(*SLOT_COLUMNS).where(
+        col(Post.mode) == PostMode.live, col(Post.kind) == PostKind.slot,
+        col(Post.slot_at) >= slots[0].slot_at - timedelta(days=1),
+        col(Post.slot_at) <= max(s.slot_at for s in slots),
+        col(Post.schedule).in_({s.schedule for s in slots}))
+    found = (SlotPost(*row) for row in session.execute(query))
+    return {(p.schedule, p.platform, p.slot_at): p for p in found}
 
 
 def _over_daily_limit(ctx: Context, session: Session, slot: Slot,

@@ -125,7 +125,7 @@ def post_now(ctx: Context, schedule_id: str, dry_run: bool, approve: bool = Fals
     mode = PostMode.dry if dry_run else PostMode.live
     made = [slot_post(ctx, Slot(moment, moment, schedule.id, platform, schedule.persona, day),
                       mode=mode, kind=PostKind.manual) for platform in schedule.platforms]
-    draft_posts(ctx, [p for p in made if p.status == PostStatus.planned])
+    draft_posts(ctx, [p.id for p in made if p.status == PostStatus.planned])
     return [_publish_now(ctx, post, dry_run, approve)
             for post in posts_by_id(ctx, [p.id for p in made])]
 

@@ -48,7 +48,7 @@ def preview_window(ctx: Context, window: Window, progress: ProgressFactory | Non
     Nothing already decided changes: drafts past their time without approval are held by the
     daemon, not by a preview (a preview with any clock is a rehearsal)."""
     planned = materialise(ctx, window)
-    todo = [p for p in planned.posts if p.status == PostStatus.planned]
+    todo = [p.id for p in planned.posts if p.status == PostStatus.planned]
     advance = progress(len(todo)) if progress and todo else None
     draft_posts(ctx, todo, advance)
     ids = [p.id for p in planned.posts]
@@ -56,7 +56,7 @@ def preview_window(ctx: Context, window: Window, progress: ProgressFactory | Non
     if todo:  # the rest were drafted before: only these may still be planned
         with ctx.session() as session:
             for start in range(0, len(todo), WINDOW_CHUNK):
-                part = [p.id for p in todo[start:start + WINDOW_CHUNK]]
+                part = todo[start:start + WINDOW_CHUNK]
                 not_drafted += len(list(session.exec(select(Post.id).where(
                     col(Post.id).in_(part), col(Post.status) == PostStatus.planned))))
     return Reviewed(ids, planned.excluded, not_drafted)

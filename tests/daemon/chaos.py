@@ -111,7 +111,7 @@ def seed_posts(root: Path, db_url: str, count: int, start: datetime) -> list[str
         with ctx.session() as session:
             session.add_all(firsts)
             session.commit()
-        assert draft_posts(ctx, firsts) == 0
+        assert draft_posts(ctx, [p.id for p in firsts]) == 0
         drafted = {p.platform: p for p in posts_by_id(ctx, [p.id for p in firsts])}
         ids = []
         with ctx.session() as session:

@@ -103,7 +103,7 @@ def seed(root: Path, db_url: str, publish_at: list[datetime],
         with ctx.session() as session:
             session.add(first)
             session.commit()
-        assert draft_posts(ctx, [first]) == 0
+        assert draft_posts(ctx, [first.id]) == 0
         with ctx.session() as session:
             draft = session.get(Post, first.id)
             assert draft is not None and draft.status == PostStatus.approved
