@@ -51,15 +51,38 @@ class Child:
 
     wall: float  # seconds
     cpu: float  # user + system seconds
-    rss_mb: float  # peak resident memory
+    rss_mb: float  # peak resident memory of the child's own program
     stdout: str
 
 
+# The child's own peak, read from /proc/self/status as it exits. Not the rusage's ru_maxrss:
+# Linux carries the parent's peak into a child across exec, so every child of a benchmark
+# that holds outputs in memory would seem to need as much.
+PEAK = """import atexit, os, runpy, sys
+def said():
+    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(said)
+kind, what, *sys.argv[1:] = sys.argv[1:]
+if kind == "-m":
+    sys.argv[0] = what
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    sys.argv[0] = "-c"
+    exec(compile(what, "<string>", "exec"), {"__name__": "__main__"})
+"""
+
+
 def run_child(args: Sequence[str], env: Mapping[str, str]) -> Child:
-    """Run ``args`` to the end; exit with its error output if it fails."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    """Run ``args`` (``python -m MODULE …`` or ``python -c CODE …``) to the end; exit with its
+    error output if it fails."""
+    python, kind, *rest = args
+    assert kind in ("-m", "-c"), args
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r") as peak:
         start = time.perf_counter()
-        child = subprocess.Popen(list(args), env=dict(env), stdout=out, stderr=err)
+        child = subprocess.Popen([python, "-c", PEAK, kind, *rest], stdout=out, stderr=err,
+                                 env={**env, "BENCH_PEAK_FILE": peak.name})
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
@@ -67,4 +90,5 @@ def run_child(args: Sequence[str], env: Mapping[str, str]) -> Child:
         err.seek(0)
         if code != 0:
             raise SystemExit(f"{' '.join(args[:4])} … failed ({code}): {err.read()[-2000:]}")
-        return Child(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
+        kilobytes = int(peak.read() or usage.ru_maxrss)
+        return Child(wall, usage.ru_utime + usage.ru_stime, kilobytes / 1024, out.read())

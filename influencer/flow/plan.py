@@ -207,12 +207,15 @@ def materialise(ctx: Context, window: Window) -> Planned:
             try:
                 session.execute(insert(Post), new)
                 session.commit()
+                existing.update(((r["schedule"], r["platform"], r["slot_at"]), SlotPost(
+                    r["id"], r["persona"], r["schedule"], r["platform"], r["slot_at"],
+                    r["publish_at"], r["status"], None, r["updated_at"])) for r in new)
             except IntegrityError:  # another process planned some of them meanwhile
                 session.rollback()
                 for slot in kept:
                     if (slot.schedule, slot.platform, slot.slot_at) not in existing:
                         slot_post(ctx, slot)  # each on its own: the first made wins
-            existing = _existing(session, slots)
+                existing = _existing(session, slots)
     return Planned([existing[(s.schedule, s.platform, s.slot_at)] for s in kept], excluded)
 
 
