@@ -183,13 +183,8 @@ class Rejections:
     revision: Revision | None  # the latest rejection, when nothing happened to the post since
 
 
-def rejections(session: Session, post_id: str) -> Rejections:
-    """What people rejected for this post's slot, from its audit events."""
-    return rejections_of(session, [post_id])[post_id]
-
-
 def rejections_of(session: Session, post_ids: Sequence[str]) -> dict[str, Rejections]:
-    """``rejections`` of each post, in one query per 500 posts."""
+    """What people rejected for each post's slot, from its audit events (a query per 500)."""
     events: dict[str, list[AuditEvent]] = defaultdict(list)
     for start in range(0, len(post_ids), 500):
         query = (select(AuditEvent)
