@@ -79,7 +79,9 @@ def test_check_warns_when_consent_ends_before_a_schedule_or_is_revoked(workspace
     assert "warning: personas/ava.yaml:14: rights.revoked: the grant is revoked: nothing of ava " \
            "is drafted or published" in said
     assert "ava-autumn.yaml" not in said  # a revoked grant is said once, at the persona
-    rewrite(persona, "revoked: true", "revoked: false")
+    rewrite(persona, "revoked: true", "revoked: false")  # recorded: only a new grant restores it
+    assert "rights: consent was revoked" in run(workspace, "check")[2]
+    rewrite(persona, "NL-2026-014", "NL-2026-015")  # a new contract: a new grant
     rewrite(persona, "granted: 2026-09-01", "granted: 2025-09-01")
     rewrite(persona, "expires: 2027-01-31", "expires: 2026-10-31")
     assert "rights.expires: the grant expired on 2026-10-31" in run(workspace, "check")[2]

@@ -125,6 +125,7 @@ COMMANDS = {
     "post-required": (("post", "ava-autumn", "--now", "--dry-run", "--yes"), (0, 1, 4)),
     "preview": (("preview", "--days", "3"), (0, 1)),
     "preview-outbox": (("preview", "--days", "3", "--outbox"), (0, 1)),
+    "revoke": (("rights", "revoke", "ava", "--reason", "a rehearsal", "--dry-run"), (0,)),
 }
 
 
@@ -248,3 +249,14 @@ def _new_row_refused(table: str, row: Row, posts_before: dict[tuple[Any, ...], R
             return None
         return f"{row['action']} of post {row['post_id']}: to_status {row['to_status']!r} ({detail})"
     return f"new {table} row"
+
+
+def test_the_check_sees_what_a_real_revocation_changes(copy: Path) -> None:
+    """The same check over ``rights revoke`` without ``--dry-run``: the revoked version, the
+    head moved to it, the cancelled posts and their audit events."""
+    before = dump(copy)
+    _cli(copy, _pending_slot(copy).isoformat(), "rights", "revoke", "ava", "--reason", "real",
+         "--as", "ines")
+    problems = "\n".join(forbidden(before, dump(copy)))
+    for expected in ("grant_version", "grant_head", "-> 'cancelled'"):
+        assert expected in problems, problems

@@ -248,8 +248,10 @@ def test_rights_revoked_after_drafting_stop_the_post_at_publish(workspace: Path,
     ctx = flow_context(workspace, clock)
     [post, *_] = posts_for(ctx, "mei", None, [PostStatus.approved])
     clock.now = post.publish_at
-    stopped = publish_approved(ctx, post).post
-    assert (stopped.status, stopped.reason) == (PostStatus.skipped, "rights revoked for mei")
+    stopped = publish_approved(ctx, post)  # the claim records the file's revocation first
+    assert (stopped.post.status, stopped.post.reason) == (PostStatus.cancelled,
+                                                          "rights revoked in personas/mei.yaml")
+    assert stopped.held_back == f"post {post.id} is cancelled: rights revoked in personas/mei.yaml"
     assert not list(ctx.ws.outbox_dir.glob("**/post.json"))
     ctx.engine.dispose()
 

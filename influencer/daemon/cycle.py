@@ -21,6 +21,7 @@ from influencer.flow import Context, Limits, Post, PostStatus
 from influencer.flow.alerts import Alerter, approval_alerts, post_alert, rights_alerts
 from influencer.flow.approve import settle_unapproved
 from influencer.flow.claim import accounts_due, claim, expired_leases, release
+from influencer.flow.consent import record_file_grants
 from influencer.flow.context import log, short_id, step
 from influencer.flow.draft import draft_posts
 from influencer.flow.due import drafts_due, rehearse_due
@@ -48,6 +49,7 @@ class Daemon:
         self._drafting = threading.Lock()
         self._again = False
         self.troubles: list[Post] = []  # posts that did not go out as planned (``run --once`` exit 1)
+        self._revoked: dict[str, bool] = {}  # each twin's consent as last seen (said when it ends)
 
     @property
     def limits(self) -> Limits:
@@ -70,6 +72,7 @@ class Daemon:
         return 1 if self.troubles else 0
 
     def maintain(self) -> None:
+        self.consent()
         if self.dry_run:  # a rehearsal changes no live status
             return
         for post in expired_leases(self.ctx):
@@ -87,6 +90,22 @@ class Daemon:
                 self.alerts.notify(post_alert("held", post))
         for alert in approval_alerts(self.ctx) + rights_alerts(self.ctx):
             self.alerts.notify(alert)
+
+    def consent(self) -> None:
+        """The grants in force, read again at every pass (the persona files' changes recorded
+        first, when live): a twin whose consent was revoked — here or by another process — is
+        said once, and from then nothing of it is drafted or claimed."""
+        if self.dry_run:
+            self.ctx.forget_grants()
+        else:
+            for made in record_file_grants(self.ctx):
+                log.info("%s: grant version %d recorded (%s)", made.grant.persona,
+                         made.grant.version, made.grant.reason)
+        for persona, rights in self.ctx.grants().items():
+            if rights.revoked and self._revoked.get(persona) is False:
+                log.warning("%s: consent revoked — nothing of %s is drafted or sent from now on",
+                            persona, persona)
+            self._revoked[persona] = rights.revoked
 
     def draft_due(self) -> None:
         """Draft every slot that is within its lead time and has no draft yet."""

@@ -8,6 +8,7 @@ model's agent has since narrowed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from influencer.config.cron import CronExpression
 from influencer.config.crosscheck import inside
 from influencer.config.settings import SETTINGS_FILE
 from influencer.errors import BadImage, ConfigIssue
+from influencer.flow import grants
+from influencer.flow.grants import Grant
 
 PLACEHOLDER_VOICE = ("Describe the twin's voice in one or two sentences.",
                      "Write a line the twin would really post.")
@@ -41,14 +44,21 @@ def problems(ws: Workspace) -> list[ConfigIssue]:
     return found
 
 
-def check_warnings(ws: Workspace, today: date) -> list[ConfigIssue]:
+def check_warnings(ws: Workspace, today: date,
+                   ledger: Mapping[str, Grant] | None = None) -> list[ConfigIssue]:
     """What is allowed but probably not meant: consent that has ended or ends before a schedule
-    does, a voice still the template's placeholder. ``check`` prints them; they fail nothing."""
+    does, a grant in force that is not the file's, a voice still the template's placeholder.
+    ``ledger``: the recorded grants in force, when the database could be read. ``check``
+    prints them; they fail nothing."""
     found = []
+    in_force = grants.in_force(ws.personas, ledger or {})
     for persona in sorted(ws.personas.values(), key=lambda p: p.id):
         source = ws.sources[f"persona:{persona.id}"]
-        grant = persona.rights
-        if grant.revoked:
+        grant = in_force[persona.id]
+        recorded = (ledger or {}).get(persona.id)
+        if recorded is not None and grant is recorded.rights and recorded.rights != persona.rights:
+            found.append(_not_the_file(source.shown, source.line("rights"), recorded))
+        elif grant.revoked:
             found.append(ConfigIssue(source.shown, source.line("rights", "revoked"),
                                      "rights.revoked", f"the grant is revoked: nothing of "
                                      f"{persona.id} is drafted or published"))
@@ -67,16 +77,31 @@ def check_warnings(ws: Workspace, today: date) -> list[ConfigIssue]:
     for schedule in sorted(ws.schedules.values(), key=lambda s: s.id):
         found += _rare_crons(ws, schedule, today)
         owner = ws.personas.get(schedule.persona)
-        if owner is None or owner.rights.revoked:
+        if owner is None or in_force[owner.id].revoked:
             continue
         source = ws.sources[f"schedule:{schedule.id}"]
-        expires = owner.rights.expires
+        expires = in_force[owner.id].expires
         if expires >= today and (schedule.end is None or schedule.end > expires):
             found.append(ConfigIssue(
                 source.shown, source.line("end") if schedule.end else source.line("persona"),
                 "end", f"runs past {owner.id}'s grant, which expires on {expires}: slots after "
                 "it are refused", f"end: {expires}, or record the renewed grant"))
     return found
+
+
+def _not_the_file(shown: str, line: int, recorded: Grant) -> ConfigIssue:
+    """The grant in force was recorded after this file's ``rights`` (a revocation, or a new
+    grant made with ``rights grant``): the file's terms are not the ones applied."""
+    when = f"version {recorded.version}, by {recorded.recorded_by} on {recorded.recorded_at:%Y-%m-%d}"
+    if recorded.rights.revoked:
+        return ConfigIssue(shown, line, "rights", f"consent was revoked ({when}: "
+                           f"{recorded.reason}); nothing of {recorded.persona} is drafted or "
+                           "published, whatever this file says",
+                           f"only a new grant restores it: influencer rights grant "
+                           f"{recorded.persona} --reason … --as NAME, or a new contract here")
+    return ConfigIssue(shown, line, "rights", f"the grant in force is {when} "
+                       f"({recorded.source}), not these terms",
+                       f"see: influencer rights show {recorded.persona}; copy its terms here")
 
 
 CRON_SPAN_DAYS = 4 * 366  # every weekday of every date, leap years included, comes up in 4 years

@@ -24,7 +24,9 @@ from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from influencer.errors import IllegalTransition
-from influencer.flow.context import Context, Limits
+from influencer.flow.consent import ensure_recorded
+from influencer.flow.context import Context, Limits, rights_refusal, step
+from influencer.flow.grants import locked_terms
 from influencer.flow.limits import Budget, account_key, budget, ensure_account, lock_account, spend
 from influencer.platforms import platform_class
 from influencer.store import AuditEvent, Post, PostMode, PostStatus, transition
@@ -66,6 +68,7 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
     claimer that started stopping meanwhile rolls back instead (checked inside the transaction)."""
     key = account_key(persona, platform)
     ensure_account(ctx.engine, key)
+    ensure_recorded(ctx, persona)
     now = ctx.now()
     lease_until = now + timedelta(seconds=limits.lease)
     with ctx.session() as session:
@@ -75,6 +78,8 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
         if allowance.allowance <= 0:
             session.rollback()
             return Claimed([], allowance.why_none)
+        owner = ctx.ws.personas.get(persona)
+        grant = locked_terms(session, owner) if owner is not None else None  # the twin's lock
         query = (select(Post).where(*_due(ctx), col(Post.persona) == persona,
                                     col(Post.platform) == platform)
                  .order_by(col(Post.publish_at)).limit(min(want, allowance.allowance)))
@@ -85,6 +90,10 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
         claimed = []
         adapter = platform_class(platform)
         for post in session.exec(query).all():
+            refusal = rights_refusal(ctx, post, grant) if grant is not None else None
+            if refusal is not None:  # the consent in force, read under the lock, says no
+                _refuse(session, ctx, post, str(refusal))
+                continue
             # the first claim fixes when any create may have started and the key it is made under
             moved = session.execute(update(Post).where(
                 col(Post.id) == post.id, col(Post.status) == A.approved).values(
@@ -108,6 +117,19 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
     if claimed and os.environ.get(EXIT_AFTER_CLAIM) == "1":
         os._exit(70)
     return Claimed(fresh)
+
+
+def _refuse(session: Session, ctx: Context, post: Post, reason: str) -> None:
+    """A due post the consent refuses, skipped in the claim's transaction (never claimed)."""
+    now = ctx.now()
+    moved = session.execute(update(Post).where(col(Post.id) == post.id,
+                                               col(Post.status) == A.approved)
+                            .values(status=A.skipped, reason=reason, updated_at=now))
+    if getattr(moved, "rowcount", 0) == 1:
+        session.add(AuditEvent(at=now, post_id=post.id, actor=ctx.actor, action="transition",
+                               from_status=A.approved, to_status=A.skipped,
+                               detail={"reason": reason}))
+        step(post, "skipped", reason)
 
 
 def release(ctx: Context, post: Post, reason: str) -> Post | None:

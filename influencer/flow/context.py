@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from influencer.config.people import who_acts
 from influencer.config.persona import Rights
 from influencer.config.settings import DaemonSettings
 from influencer.errors import InfluencerError
+from influencer.flow import grants
 from influencer.rights import GrantState, Refusal
 from influencer.store import Post, PostMode, PostStatus, open_store
 
@@ -39,6 +40,7 @@ class Context:
     engine: Engine
     clock: Clock
     actor: str
+    _grants: dict[str, Rights] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, workspace: str | None = None, actor: str | None = None,
@@ -78,7 +80,19 @@ class Context:
         if fresh.issues:
             return [str(issue) for issue in fresh.issues]
         self.ws = fresh
+        self._grants = None
         return []
+
+    def grants(self) -> dict[str, Rights]:
+        """Each twin's grant in force (``flow/grants.py``), read once; ``forget_grants`` reads
+        them again (the daemon does at every pass; a claim reads its twin's under its lock)."""
+        if self._grants is None:
+            with self.session() as session:
+                self._grants = grants.in_force(self.ws.personas, grants.recorded(session))
+        return self._grants
+
+    def forget_grants(self) -> None:
+        self._grants = None
 
 
 @dataclass
@@ -172,15 +186,16 @@ def is_stale(ctx: Context, post: Post) -> bool:
 
 
 def grant_for(ctx: Context, persona: str) -> Rights:
-    """The model's consent in force for ``persona``: today, its persona file's ``rights``."""
-    return ctx.ws.personas[persona].rights
+    """The model's consent in force for ``persona``: the version the ledger holds."""
+    return ctx.grants()[persona]
 
 
-def rights_refusal(ctx: Context, post: Post) -> Refusal | None:
-    """Why the consent in force stops ``post`` on its slot's local day, or None."""
+def rights_refusal(ctx: Context, post: Post, grant: Rights | None = None) -> Refusal | None:
+    """Why the consent in force (``grant`` when the caller read it, as a claim does under the
+    twin's lock) stops ``post`` on its slot's local day, or None."""
     persona = ctx.ws.personas[post.persona]
     schedule = ctx.ws.schedules.get(post.schedule)
-    return rights.refusal(grant_for(ctx, post.persona), post.platform, local_day(ctx, post),
+    return rights.refusal(grant or grant_for(ctx, post.persona), post.platform, local_day(ctx, post),
                           schedule.campaign if schedule else None,
                           persona.accounts.get(post.platform), twin=persona.id)
 

@@ -1,12 +1,21 @@
-"""Rows for the ``personas`` and ``schedules`` listings: plain data, printed by the CLI."""
+"""Rows for the ``personas``, ``schedules`` and ``rights`` listings: plain data, printed by the
+CLI."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from influencer.config import Workspace
+from influencer.flow import grants
+from influencer.flow.consent import PENDING
+from influencer.flow.context import Context
 from influencer.rights import state
+from influencer.store import Post, PostMode, Publication
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -56,3 +65,53 @@ def schedule_rows(ws: Workspace) -> list[dict[str, Any]]:
             "file": ws.sources[f"schedule:{schedule.id}"].shown,
         })
     return rows
+
+
+def grant_rows(ctx: Context) -> list[dict[str, Any]]:
+    """``influencer rights``: each twin's grant in force, its days to expiry, the posts planned
+    beyond it, and its use this month (published, per platform)."""
+    today = ctx.now().date()
+    warn_days = ctx.ws.settings.alerts.rights_warning_days
+    month = datetime.combine(today.replace(day=1), datetime.min.time(), UTC)
+    with ctx.session() as session:
+        ledger = grants.recorded(session)
+        pending = list(session.exec(select(Post.persona, Post.schedule, Post.slot_at).where(
+            col(Post.mode) == PostMode.live, col(Post.status).in_(PENDING))))
+        used = list(session.exec(select(Publication.account, Publication.platform, func.count())
+                                 .where(col(Publication.mode) == PostMode.live,
+                                        col(Publication.published_at) >= month)
+                                 .group_by(col(Publication.account), col(Publication.platform))))
+    in_force = ctx.grants()
+    rows = []
+    for persona_id in sorted(ctx.ws.personas):
+        rights, recorded = in_force[persona_id], ledger.get(persona_id)
+        beyond = sum(1 for who, schedule, slot_at in pending if who == persona_id
+                     and _local_day(ctx, schedule, slot_at) > rights.expires)
+        rows.append({
+            "persona": persona_id, "version": recorded.version if recorded else None,
+            "holder": rights.holder, "agency": rights.agency, "contract": rights.contract,
+            "state": str(state(rights, today, warn_days)), "granted": rights.granted.isoformat(),
+            "expires": rights.expires.isoformat(), "days_left": (rights.expires - today).days,
+            "platforms": list(rights.platforms), "territories": list(rights.territories),
+            "exclude_categories": list(rights.exclude_categories),
+            "planned_beyond_expiry": beyond,
+            "published_this_month": {platform: n for account, platform, n in used
+                                     if account == persona_id},
+            "recorded_by": recorded.recorded_by if recorded else None,
+            "recorded_at": recorded.recorded_at.isoformat() if recorded else None,
+        })
+    return rows
+
+
+def grant_history(ctx: Context, persona_id: str) -> list[dict[str, Any]]:
+    """``influencer rights show``: every recorded version of the twin's grant, oldest first."""
+    with ctx.session() as session:
+        versions = grants.history(session, persona_id)
+    return [{"version": g.version, "source": g.source, "reason": g.reason,
+             "recorded_by": g.recorded_by, "recorded_at": g.recorded_at.isoformat(),
+             "revoked": g.rights.revoked, "terms": grants.terms(g.rights)} for g in versions]
+
+
+def _local_day(ctx: Context, schedule_id: str, slot_at: datetime) -> date:
+    schedule = ctx.ws.schedules.get(schedule_id)
+    return slot_at.astimezone(ZoneInfo(schedule.timezone if schedule else "UTC")).date()

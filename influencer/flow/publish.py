@@ -99,8 +99,11 @@ def publish_approved(ctx: Context, post: Post) -> Outcome:
     """Claim this one approved post and send it now, through the daemon's own path: the same
     pause and budget checks, lease, retries and audit (``post --now``)."""
     claimed = claim(ctx, post.persona, post.platform, 1, ctx.limits, only=[post.id])
-    if not claimed.posts:
-        return Outcome(post, claimed.held_back or f"post {post.id} is not due or not approved")
+    if not claimed.posts:  # as it is now: the claim may have refused it (consent), or others moved it
+        [now] = posts_by_id(ctx, [post.id])
+        why = (f"post {post.id} is {now.status}: {now.reason}" if now.status != S.approved
+               else f"post {post.id} is not due")
+        return Outcome(now, claimed.held_back or why)
     [mine] = claimed.posts
     step(mine, "claimed", f"lease until {mine.lease_until:%H:%M:%S}")
     sent = send_claimed(ctx, mine, ctx.limits)

@@ -302,3 +302,36 @@ class DaemonBeat(SQLModel, table=True):
     stopped_at: datetime | None = _aware(default=None)
     config_hash: str = Field(max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# The consent ledger (migration 0008): every version of each twin's grant, and the head row that
+# names the one in force. The head row is also the lock: a claim reads it FOR SHARE inside its
+# transaction, a revocation takes it FOR UPDATE, so nothing claimed after a revocation commits.
+
+
+class GrantVersion(SQLModel, table=True):
+    """One version of a twin's grant: its terms as the persona file's ``rights`` spell them,
+    where it came from (the file, ``rights grant``, ``rights revoke``), who recorded it, when."""
+
+    __tablename__ = "grant_version"
+    __table_args__ = (UniqueConstraint("persona", "version", name="uq_grant_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    persona: str = Field(max_length=64, index=True)
+    version: int  # 1, 2, … per persona
+    terms: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # Rights, as JSON
+    source: str = Field(max_length=16)  # file | grant | revoke
+    reason: str | None = Field(default=None, sa_type=Text)  # why it was recorded
+    file_sha: str = Field(max_length=64)  # the persona file's rights when it was recorded
+    recorded_by: str = Field(max_length=128)
+    recorded_at: datetime = _aware(default_factory=_now)
+
+
+class GrantHead(SQLModel, table=True):
+    """Which version of a twin's grant is in force; its row is the twin's consent lock."""
+
+    __tablename__ = "grant_head"
+
+    persona: str = Field(primary_key=True, max_length=64)
+    version: int
+    updated_at: datetime = _aware(default_factory=_now)

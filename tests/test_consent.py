@@ -1,0 +1,177 @@
+"""The consent ledger (issue 14): grants as versions in the database, the rule of which one is in
+force, a revocation that only a new grant undoes, and the check a claim makes under the twin's
+lock — an expiry in the middle of a schedule, an excluded category, a territory outside the
+grant — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from influencer.config.persona import Rights
+from influencer.flow.approve import approve
+from influencer.flow.claim import claim
+from influencer.flow.consent import grant, record_file_grants, revoke
+from influencer.flow.context import Context, Window, posts_for
+from influencer.flow.grants import FILE, REVOKE, Grant, decide, digest, lock_head
+from influencer.flow.limits import account_key, ensure_account, lock_account
+from influencer.flow.review import preview_window
+from influencer.store import Post, PostStatus
+from tests.helpers import FixedClock, flow_context, run_cli
+
+MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+TERMS = {"holder": "Ava", "contract": "C-1", "granted": "2026-01-01", "expires": "2030-12-31",
+         "platforms": ["x", "instagram"]}
+
+
+def rights(**changes: object) -> Rights:
+    return Rights.model_validate({**TERMS, **changes})
+
+
+def recorded(source: str, written: Rights, file: Rights | None = None) -> Grant:
+    return Grant("ava", 2, written, source, "why", digest(file or written), "ines", MONDAY)
+
+
+def test_the_rule_of_which_grant_is_in_force() -> None:
+    file = rights()
+    assert decide(None, file) == "first recorded from the persona file"
+    assert decide(recorded(FILE, file), file) is None  # nothing changed
+    assert decide(recorded(FILE, file), rights(expires="2031-06-30")) == \
+        "the persona file's rights changed"
+    assert decide(recorded(FILE, file), rights(revoked=True)) == "revoked in the persona file"
+    revoked = recorded(REVOKE, rights(revoked=True), file)
+    assert decide(revoked, file) is None  # the file was not touched: the revocation stands
+    assert decide(revoked, rights(expires="2031-06-30")) is None  # edited, same contract: stands
+    assert decide(revoked, rights(contract="C-2")) == "the persona file's rights changed"
+    granted = recorded("grant", rights(expires="2032-01-01"), file)
+    assert decide(granted, file) is None  # the file is older than the grant recorded after it
+    assert decide(granted, rights(platforms=["x"])) == "the persona file's rights changed"
+
+
+@pytest.fixture
+def ctx(workspace: Path, db_url: str) -> Iterator[Context]:
+    context = flow_context(workspace, FixedClock(MONDAY), db_url, actor="Ines Berg")
+    yield context
+    context.engine.dispose()
+
+
+def ava_file(ctx: Context) -> Path:
+    return ctx.ws.root / "personas" / "ava.yaml"
+
+
+def edit(ctx: Context, old: str, new: str) -> None:
+    path = ava_file(ctx)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert ctx.reread() == []
+
+
+def test_consent_comes_back_only_with_a_new_grant(ctx: Context) -> None:
+    [first, *_] = record_file_grants(ctx)
+    assert (first.grant.version, first.grant.source) == (1, FILE)
+    preview_window(ctx, Window(MONDAY, MONDAY + timedelta(days=2)))
+    pending = posts_for(ctx, "ava", None, [PostStatus.drafted])
+    assert len(pending) == 4
+
+    done = revoke(ctx, "ava", "Ava withdrew consent")
+    assert (done.grant.version, len(done.cancelled), done.in_flight) == (2, 4, [])
+    assert posts_for(ctx, "ava", None, [PostStatus.drafted]) == []
+    edit(ctx, "expires: 2031-08-31", "expires: 2031-09-30")  # the file edited, same contract
+    assert record_file_grants(ctx) == [] and ctx.grants()["ava"].revoked
+    after = preview_window(ctx, Window(MONDAY, MONDAY + timedelta(days=4), "ava"))
+    assert {e.reason for e in after.excluded} == {"rights revoked for ava"}
+    checked = run_cli("check", cwd=ctx.ws.root, env={"INFLUENCER_DATABASE_URL": str(
+        ctx.engine.url.render_as_string(hide_password=False))})
+    assert checked.returncode == 0
+    assert re.search(r"personas/ava.yaml:\d+: rights: consent was revoked \(version 2, by Ines "
+                     r"Berg on 2026-11-30: Ava withdrew consent\)", checked.stderr), checked.stderr
+
+    again = grant(ctx, "ava", {"contract": "NL-2026-099"}, "a new contract signed")
+    assert (again.grant.version, again.grant.rights.revoked) == (3, False)
+    assert again.grant.rights.expires == date(2031, 8, 31)  # the terms in force, not the file's
+    later = preview_window(ctx, Window(MONDAY + timedelta(days=2), MONDAY + timedelta(days=4),
+                                       "ava"))
+    assert later.excluded == [] and len(later.post_ids) == 4  # new slots plan and draft again
+    with pytest.raises(Exception, match="not valid: expires"):
+        grant(ctx, "ava", {"expires": "2020-01-01"}, "backwards")
+
+
+def test_a_revocation_in_the_file_cancels_like_one_on_the_command_line(ctx: Context) -> None:
+    record_file_grants(ctx)
+    preview_window(ctx, Window(MONDAY, MONDAY + timedelta(days=2)))
+    edit(ctx, "revoked: false", "revoked: true")
+    [made] = record_file_grants(ctx)
+    assert made.grant.reason == "revoked in the persona file" and len(made.cancelled) == 4
+    with ctx.session() as session:
+        reasons = set(session.exec(select(Post.reason).where(col(Post.persona) == "ava")))
+    assert reasons == {"rights revoked in personas/ava.yaml"}
+    edit(ctx, "revoked: true", "revoked: false")  # and back: still revoked, same contract
+    assert record_file_grants(ctx) == [] and ctx.grants()["ava"].revoked
+
+
+def approved_ava(ctx: Context, days: int = 3) -> list[Post]:
+    preview_window(ctx, Window(MONDAY, MONDAY + timedelta(days=days), "ava"))
+    return approve(ctx, posts_for(ctx, "ava", None, [PostStatus.drafted]))
+
+
+def claim_at(ctx: Context, moment: datetime, platform: str = "x") -> list[Post]:
+    assert isinstance(ctx.clock, FixedClock)
+    ctx.clock.now = moment
+    claimed = claim(ctx, "ava", platform, 10, ctx.limits)
+    return claimed.posts
+
+
+@pytest.mark.parametrize(("changes", "why"), [
+    ({"expires": "2026-11-30"}, "rights for ava expired on 2026-11-30"),
+    ({"exclude_categories": ["alcohol", "fashion"]}, "exclude the campaign category 'fashion'"),
+    ({"territories": ["SE"]}, "outside the rights' territories (SE)"),
+])
+def test_a_claim_checks_the_grant_in_force_under_the_lock(ctx: Context, changes: dict[str, object],
+                                                          why: str) -> None:
+    """Approved under the old terms, due after the new ones: the claim refuses them (skipped,
+    with the reason), even when the caller's own view of the grants is stale."""
+    record_file_grants(ctx)
+    posts = approved_ava(ctx)
+    tuesday = [p for p in posts if p.platform == "x" and p.slot_at.date() == date(2026, 12, 1)]
+    assert tuesday
+    stale = ctx.grants()  # what this process read before the new grant
+    grant(ctx, "ava", changes, "narrowed")
+    ctx._grants = stale
+    claimed = claim_at(ctx, tuesday[0].publish_at + timedelta(seconds=1))
+    assert tuesday[0].id not in {p.id for p in claimed}
+    with ctx.session() as session:
+        refused = session.get(Post, tuesday[0].id)
+    assert refused is not None and refused.status == PostStatus.skipped
+    assert refused.reason is not None and why in refused.reason, refused.reason
+
+
+def test_a_revocation_waits_for_a_claim_in_flight_and_reports_it(ctx: Context) -> None:
+    """A claim holds the twin's lock from its check to its commit: a revocation made meanwhile
+    waits, then finds the claimed post being sent (in flight) and cancels the rest."""
+    record_file_grants(ctx)
+    posts = [p for p in approved_ava(ctx) if p.platform == "x"]
+    key = account_key("ava", "x")
+    ensure_account(ctx.engine, key)
+    result: list[object] = []
+    with ctx.session() as claiming:
+        lock_account(claiming, key, MONDAY)
+        assert lock_head(claiming, "ava", exclusive=False) == 1
+        revoking = threading.Thread(target=lambda: result.append(revoke(ctx, "ava", "stop")))
+        revoking.start()
+        revoking.join(timeout=1.5)
+        assert revoking.is_alive()  # waiting for the claim's lock
+        claiming.execute(update(Post).where(col(Post.id) == posts[0].id)
+                         .values(status=PostStatus.publishing))
+        claiming.commit()
+    revoking.join(timeout=30)
+    [done] = result
+    assert done.in_flight == [posts[0].id]
+    assert len(done.cancelled) == 2 * len(posts) - 1  # x and instagram, but the one
