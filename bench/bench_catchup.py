@@ -28,7 +28,7 @@ from typing import Any
 from benchlib import postgres_database
 from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from influencer.clock import Clock
 from influencer.config import load_workspace
@@ -36,7 +36,7 @@ from influencer.flow import Context, Window
 from influencer.flow.due import LOOKBACK
 from influencer.flow.plan import materialise
 from influencer.flow.settle import skip_missed
-from influencer.store import AuditEvent, Post, PostStatus, open_store
+from influencer.store import Post, PostStatus, audit, open_store
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
@@ -127,13 +127,14 @@ def baseline(root: Path, url: str, down: timedelta) -> float:
     started = time.perf_counter()
     with engine.begin() as connection:
         connection.execute(insert(Post), rows[len(made_before):])
-    with engine.begin() as connection:
-        connection.execute(update(Post).where(col(Post.id).in_([r["id"] for r in missed]))
-                           .values(status=PostStatus.skipped, reason="missed", updated_at=NOW))
-        connection.execute(insert(AuditEvent), [
-            {"at": NOW, "post_id": r["id"], "actor": "daemon@bench", "action": "transition",
-             "from_status": "planned", "to_status": "skipped", "detail": {"reason": "missed"}}
+    with Session(engine) as session:  # the chained audit writes: one executemany, a head per twin
+        session.execute(update(Post).where(col(Post.id).in_([r["id"] for r in missed]))
+                        .values(status=PostStatus.skipped, reason="missed", updated_at=NOW))
+        audit.append(session, [audit.event(
+            twin=r["persona"], at=NOW, post_id=r["id"], actor="daemon@bench", action="transition",
+            from_status="planned", to_status="skipped", detail={"reason": "missed"})
             for r in missed])
+        session.commit()
     seconds = time.perf_counter() - started + _planning_share(ctx)
     engine.dispose()
     return seconds

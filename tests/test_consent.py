@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from influencer.config.persona import Rights
 from influencer.flow.approve import approve
 from influencer.flow.claim import claim
-from influencer.flow.consent import grant, record_file_grants, revoke
+from influencer.flow.consent import Recorded, grant, record_file_grants, revoke
 from influencer.flow.context import Context, Window, posts_for
 from influencer.flow.grants import FILE, REVOKE, Grant, decide, digest, lock_head
 from influencer.flow.limits import account_key, ensure_account, lock_account
@@ -160,7 +160,7 @@ def test_a_revocation_waits_for_a_claim_in_flight_and_reports_it(ctx: Context) -
     posts = [p for p in approved_ava(ctx) if p.platform == "x"]
     key = account_key("ava", "x")
     ensure_account(ctx.engine, key)
-    result: list[object] = []
+    result: list[Recorded] = []
     with ctx.session() as claiming:
         lock_account(claiming, key, MONDAY)
         assert lock_head(claiming, "ava", exclusive=False) == 1

@@ -25,6 +25,7 @@ from influencer.store import (
     Post,
     PostStatus,
     apply_moves,
+    audit,
     history,
     open_store,
     transition,
@@ -139,7 +140,7 @@ def test_unknown_post(engine: Engine) -> None:
 
 def test_audit_log_is_append_only(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(AuditEvent(actor="me", action="note"))
+        audit.append(session, [audit.event(twin=None, at=SLOT, actor="me", action="note")])
         session.commit()
     for statement in ("UPDATE audit_event SET actor = 'someone else'", "DELETE FROM audit_event"):
         with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
@@ -185,6 +186,10 @@ def test_upgrade_from_the_first_migration_keeps_every_row(bare_engine: Engine) -
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
         row = conn.execute(text("SELECT url, detail FROM publication")).one()
         assert row[0] == "https://x.com/i/1850"
+    with Session(engine) as session:  # 0009 chained the event written before it, to its twin
+        assert audit.verify(session) == (1, [])
+        [event] = session.exec(select(AuditEvent)).all()
+        assert (event.twin, event.seq, event.prev_hash) == ("ava", 1, audit.GENESIS)
     with engine.begin() as conn, pytest.raises(IntegrityError):  # the constraint 0002 added
         conn.execute(text("INSERT INTO publication (post_id, mode, platform, published_at, detail)"
                           " VALUES ('p1', 'live', 'x', :at, '{}')"), {"at": SLOT})

@@ -21,7 +21,7 @@ import sys
 
 import typer
 
-from influencer.cli import daemon, images, posts, rights, workspace  # noqa: F401  (registers the commands)
+from influencer.cli import audit, daemon, images, posts, rights, workspace  # noqa: F401  (registers the commands)
 from influencer.cli.base import EXIT_OK, EXIT_PROBLEMS, EXIT_UNAVAILABLE, EXIT_USAGE, app
 from influencer.errors import ConfigError, IllegalTransition, InfluencerError, StoreError
 

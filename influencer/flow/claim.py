@@ -29,7 +29,7 @@ from influencer.flow.context import Context, Limits, rights_refusal, step
 from influencer.flow.grants import locked_terms
 from influencer.flow.limits import Budget, account_key, budget, ensure_account, lock_account, spend
 from influencer.platforms import platform_class
-from influencer.store import AuditEvent, Post, PostMode, PostStatus, transition
+from influencer.store import Post, PostMode, PostStatus, audit, transition
 from influencer.store.models import Pause, PublishRetry
 
 EXIT_AFTER_CLAIM = "INFLUENCER_TEST_EXIT_AFTER_CLAIM"
@@ -102,9 +102,10 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
                 first_claimed_at=post.first_claimed_at or now,
                 platform_key=post.platform_key or adapter.claim_key(post.id, now)))
             if getattr(moved, "rowcount", 0) == 1:
-                session.add(AuditEvent(at=now, post_id=post.id, actor=ctx.actor, action="transition",
-                                       from_status=A.approved, to_status=A.publishing,
-                                       detail={"lease_until": lease_until.isoformat()}))
+                audit.append(session, [audit.event(
+                    twin=persona, at=now, post_id=post.id, actor=ctx.actor, action="transition",
+                    from_status=A.approved, to_status=A.publishing,
+                    detail={"lease_until": lease_until.isoformat()})])
                 claimed.append(post.id)
         if stopping():  # a claim must never outlive the process that would send it
             session.rollback()
@@ -126,9 +127,9 @@ def _refuse(session: Session, ctx: Context, post: Post, reason: str) -> None:
                                                col(Post.status) == A.approved)
                             .values(status=A.skipped, reason=reason, updated_at=now))
     if getattr(moved, "rowcount", 0) == 1:
-        session.add(AuditEvent(at=now, post_id=post.id, actor=ctx.actor, action="transition",
-                               from_status=A.approved, to_status=A.skipped,
-                               detail={"reason": reason}))
+        audit.append(session, [audit.event(
+            twin=post.persona, at=now, post_id=post.id, actor=ctx.actor, action="transition",
+            from_status=A.approved, to_status=A.skipped, detail={"reason": reason})])
         step(post, "skipped", reason)
 
 

@@ -32,7 +32,7 @@ from influencer.flow.grants import (
     recorded,
     terms,
 )
-from influencer.store import AuditEvent, Move, Post, PostMode, PostStatus, Publication, apply_moves
+from influencer.store import Move, Post, PostMode, PostStatus, Publication, apply_moves, audit
 from influencer.store.models import GrantHead, GrantVersion
 
 S = PostStatus
@@ -192,9 +192,10 @@ def _write(ctx: Context, session: Session, persona: Persona, rights: Rights, sou
     published = session.exec(select(func.count()).select_from(Publication).where(
         col(Publication.account) == persona.id, col(Publication.mode) == PostMode.live,
         col(Publication.deleted_at).is_(None))).one() if revoking else 0
-    session.add(AuditEvent(at=now, post_id=None, actor=ctx.actor, action=f"rights-{source}",
-                           detail={"persona": persona.id, "version": number, "reason": reason,
-                                   "revoked": rights.revoked, "cancelled": len(cancelled),
-                                   "in_flight": len(in_flight)}))
+    audit.append(session, [audit.event(
+        twin=persona.id, at=now, actor=ctx.actor, action=f"rights-{source}",
+        detail={"persona": persona.id, "version": number, "reason": reason,
+                "revoked": rights.revoked, "cancelled": len(cancelled),
+                "in_flight": len(in_flight)})])
     grant_made = Grant(persona.id, number, rights, source, reason, row.file_sha, ctx.actor, now)
     return Recorded(grant_made, cancelled, in_flight, int(published), dry_run)

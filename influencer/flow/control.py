@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from influencer.errors import InfluencerError
 from influencer.flow.context import Context
-from influencer.store import AuditEvent
+from influencer.store import audit
 from influencer.store.models import Pause
 
 EVERYTHING = "*"
@@ -24,7 +24,8 @@ def pause(ctx: Context, persona: str | None) -> bool:
         if session.get(Pause, scope) is not None:
             return False
         session.add(Pause(scope=scope, paused_by=ctx.actor, paused_at=ctx.now()))
-        session.add(AuditEvent(at=ctx.now(), actor=ctx.actor, action="pause", detail={"scope": scope}))
+        audit.append(session, [audit.event(twin=scope, at=ctx.now(), actor=ctx.actor,
+                                           action="pause", detail={"scope": scope})])
         session.commit()
     return True
 
@@ -37,6 +38,7 @@ def resume(ctx: Context, persona: str | None) -> bool:
         if row is None:
             return False
         session.delete(row)
-        session.add(AuditEvent(at=ctx.now(), actor=ctx.actor, action="resume", detail={"scope": scope}))
+        audit.append(session, [audit.event(twin=scope, at=ctx.now(), actor=ctx.actor,
+                                           action="resume", detail={"scope": scope})])
         session.commit()
     return True

@@ -39,7 +39,7 @@ from influencer.flow.outcome import AlreadySettled, move, record_published, retr
 from influencer.flow.plan import Slot, slot_post
 from influencer.flow.settle import settle
 from influencer.platforms import Published
-from influencer.store import AuditEvent, Post, PostKind, PostMode, PostStatus, Publication, transition
+from influencer.store import Post, PostKind, PostMode, PostStatus, Publication, audit, transition
 
 S = PostStatus
 
@@ -161,8 +161,9 @@ def publish_dry(ctx: Context, post: Post) -> Published:
         row.platform_id, row.url, row.published_at = published.platform_id, published.url, ctx.now()
         row.detail = published.detail
         session.add(row)
-        session.add(AuditEvent(at=ctx.now(), post_id=post.id, actor=ctx.actor, action="dry-publish",
-                               detail={"folder": published.detail.get("folder")}))
+        audit.append(session, [audit.event(twin=post.persona, at=ctx.now(), post_id=post.id,
+                                           actor=ctx.actor, action="dry-publish",
+                                           detail={"folder": published.detail.get("folder")})])
         session.commit()
     return published
 

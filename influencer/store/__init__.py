@@ -1,5 +1,6 @@
-"""The database: tables, engine, migrations and atomic status changes."""
+"""The database: tables, engine, migrations, atomic status changes and the chained audit log."""
 
+from influencer.store import audit
 from influencer.store.engine import HEAD_REVISION, open_store, safe_url
 from influencer.store.models import AuditEvent, ImageAsset, Post, Publication, StoredImage
 from influencer.store.status import PostKind, PostMode, PostStatus
@@ -17,6 +18,7 @@ __all__ = [
     "Publication",
     "StoredImage",
     "apply_moves",
+    "audit",
     "history",
     "open_store",
     "safe_url",

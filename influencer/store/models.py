@@ -201,11 +201,17 @@ class Publication(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only: every state change of a post, with who made it. Triggers refuse edits."""
+    """Append-only: every state change of a post, with who made it. Triggers refuse edits; each
+    twin's events form a hash chain (``store/audit.py`` is the one way they are written)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("twin", "seq", name="uq_audit_event_chain"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    twin: str = Field(default="*", max_length=64)  # whose chain: a persona, or * for none
+    seq: int = 0  # its place in the chain: 1, 2, …
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
     at: datetime = _aware(default_factory=_now)
     post_id: str | None = Field(default=None, max_length=32, index=True)
     actor: str = Field(max_length=128)
@@ -335,3 +341,14 @@ class GrantHead(SQLModel, table=True):
     persona: str = Field(primary_key=True, max_length=64)
     version: int
     updated_at: datetime = _aware(default_factory=_now)
+
+
+class AuditChain(SQLModel, table=True):
+    """The head of one twin's audit chain: its last event's place and hash. Taken for update by
+    every append, so one twin's events are written one writer at a time (migration 0009)."""
+
+    __tablename__ = "audit_chain"
+
+    twin: str = Field(primary_key=True, max_length=64)
+    seq: int = 0
+    hash: str = Field(max_length=64)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from influencer.errors import IllegalTransition, StoreError
+from influencer.store import audit
 from influencer.store.models import AuditEvent, Post
 from influencer.store.status import PostStatus, allowed
 
@@ -49,9 +50,10 @@ def transition(
         session.rollback()
         fresh = session.get(Post, post_id)
         raise IllegalTransition(post_id, str(fresh.status if fresh else "gone"), target)
-    session.add(AuditEvent(at=moment, post_id=post_id, actor=actor, action="transition",
-                           from_status=current, to_status=target,
-                           detail={**({"reason": reason} if reason else {}), **(note or {})}))
+    audit.append(session, [audit.event(
+        twin=post.persona, at=moment, post_id=post_id, actor=actor, action="transition",
+        from_status=current, to_status=target,
+        detail={**({"reason": reason} if reason else {}), **(note or {})})])
     session.commit()
     session.refresh(post)
     return post
@@ -93,22 +95,21 @@ def apply_moves(session: Session, moves: Sequence[Move], *, actor: str, now: dat
 def _move(session: Session, post_ids: Sequence[str], source: PostStatus, target: PostStatus,
           reason: str | None, now: datetime, actor: str, where: Any = None) -> list[str]:
     """One UPDATE … RETURNING per chunk of ids, and the audit events of the posts it moved."""
-    done: list[str] = []
+    done: list[tuple[str, str]] = []  # (post id, twin)
     for start in range(0, len(post_ids), CHUNK):
         query = (update(Post)
                  .where(col(Post.id).in_(list(post_ids[start:start + CHUNK])),
                         col(Post.status) == source)
                  .values(status=target, reason=reason, updated_at=now)
-                 .returning(col(Post.id)))
+                 .returning(col(Post.id), col(Post.persona)))
         if where is not None:
             query = query.where(where)
-        done += session.execute(query).scalars()
-    if done:
-        detail = {"reason": reason} if reason else {}
-        session.execute(insert(AuditEvent), [
-            {"at": now, "post_id": post_id, "actor": actor, "action": "transition",
-             "from_status": source, "to_status": target, "detail": detail} for post_id in done])
-    return done
+        done += [(str(i), str(twin)) for i, twin in session.execute(query)]
+    detail = {"reason": reason} if reason else {}
+    audit.append(session, [audit.event(twin=twin, at=now, post_id=post_id, actor=actor,
+                                       action="transition", from_status=source, to_status=target,
+                                       detail=detail) for post_id, twin in done])
+    return [post_id for post_id, _ in done]
 
 
 def _by_keys(rows: list[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:

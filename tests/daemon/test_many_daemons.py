@@ -44,3 +44,5 @@ def test_500_due_posts_go_out_once_each_across_daemons(
     assert len(sent) == DUE and set(keys) == set(ids) and max(keys.values()) == 1
     by_daemon = Counter(p.claimed_by for p in posts(pg_url, ids))
     assert len(by_daemon) == count, by_daemon  # every daemon published some
+    verified = run.cli("audit", "verify")  # several daemons appended to one chain: never forked
+    assert verified.returncode == 0 and "every chain is intact" in verified.stdout, verified.stdout
