@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from influencer.disclosure import LabeledPost
+from influencer.errors import PermanentError
 from influencer.platforms.base import Platform, Published
 
 
@@ -87,7 +88,19 @@ class OutboxPlatform(Platform):
                          url=final.as_uri(), mode=self.mode, detail={"folder": str(final)})
 
     def delete(self, published: Published) -> None:
-        folder = Path(published.detail.get("folder", ""))
+        """Remove the post's folder — only ever a post folder inside this outbox: a publication
+        that names none (it went to the platform itself, or its record lost the folder) is
+        refused, never taken as the current folder."""
+        named = published.detail.get("folder")
+        if not named:
+            raise PermanentError(f"outbox: post {published.post_id} has no outbox folder on "
+                                 f"record (it was published at {published.url or 'its platform'})")
+        folder = Path(str(named)).resolve()
+        outbox = self.folder.resolve()
+        if folder == outbox or not folder.is_relative_to(outbox) or \
+                not folder.name.endswith(published.post_id):
+            raise PermanentError(f"outbox: {folder} is not post {published.post_id}'s folder in "
+                                 f"{outbox}; nothing was removed")
         if folder.is_dir():
             shutil.rmtree(folder)
 
