@@ -20,6 +20,7 @@
         ├── RetryableError          rate limit, 5xx, refused before sending: try again later
         │   └── HeldBack            a quota is used up: wait, without spending an attempt
         ├── PermanentError          auth or validation: the platform's own message, no retry
+        │   └── AlreadyGone         a post to delete is not there (deleted already)
         └── UnknownOutcome          sent, but no answer: never retried blindly
 
 A caption that breaks the persona's rules is not an error: it comes back as a held result.
@@ -151,6 +152,10 @@ class HeldBack(RetryableError):
 
 class PermanentError(PlatformError):
     """The platform refused the request for good (auth, validation); carries its own message."""
+
+
+class AlreadyGone(PermanentError):
+    """A post asked to be deleted is not on the platform: someone deleted it already."""
 
 
 class UnknownOutcome(PlatformError):

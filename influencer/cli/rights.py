@@ -49,6 +49,7 @@ def rights_show(
     (the persona file, rights grant, rights revoke) and why."""
     from influencer.errors import InfluencerError
     from influencer.flow.listings import grant_history, grant_rows
+    from influencer.flow.takedown import progress
 
     with _context() as flow:
         if persona not in flow.ws.personas:
@@ -56,11 +57,22 @@ def rights_show(
         _record(flow)
         [row] = [r for r in grant_rows(flow) if r["persona"] == persona]
         history = grant_history(flow, persona)
+        takedown = progress(flow, persona)
     if as_json:
-        print_json({**row, "history": history})
+        print_json({**row, "history": history, "takedown": None if takedown is None else {
+            "states": takedown.states, "remaining": takedown.remaining,
+            "by_hand": [{"post_id": i.post_id, "platform": i.platform, "state": i.state,
+                         "url": i.url, "why": i.detail} for i in takedown.by_hand]}})
         return
     table(f"Rights of {persona}", ["field", "value"], [
         [k.replace("_", " "), _shown(v)] for k, v in row.items() if k != "persona"])
+    if takedown is not None:
+        typer.echo("takedown: " + ", ".join(f"{n} {state}" for state, n in
+                                            sorted(takedown.states.items()))
+                   + (f"; {takedown.remaining} to go" if takedown.remaining else "; done"))
+        for item in takedown.by_hand:
+            typer.echo(f"  by hand: {item.platform} post {item.post_id[:8]} at "
+                       f"{item.url or 'its URL is not known'}: {item.detail}")
     table(f"History of {persona}'s grant", ["version", "when (UTC)", "by", "from", "revoked",
                                             "why"], [
         [str(h["version"]), h["recorded_at"][:16].replace("T", " "), h["recorded_by"],
@@ -71,6 +83,12 @@ def rights_show(
 def rights_revoke(
     persona: Annotated[str, typer.Argument(metavar="PERSONA", help="The twin.")],
     reason: Annotated[str, typer.Option(help="Why, in the model's or agency's words.")],
+    takedown: Annotated[bool, typer.Option(
+        help="Also delete every post of the twin that went out (the daemon works through them "
+             "within each account's delete budget).")] = False,
+    erase: Annotated[bool, typer.Option(
+        help="Also remove the twin's rendered images, outbox folders, reference images and "
+             "voice profile (the audit log keeps their hashes).")] = False,
     dry_run: Annotated[bool, typer.Option(help="Say what would happen; change nothing.")] = False,
     actor: ActorOption = None,
     as_json: JsonOption = False,
@@ -78,15 +96,18 @@ def rights_revoke(
     """Record that the model withdrew consent: from now on nothing of the twin is drafted or
     sent, and every pending post (planned, drafted, approved, held, failed) is cancelled in the
     same transaction. Posts already being sent when it commits may still go out: their number
-    is reported. Only a new grant (influencer rights grant, or a new contract reference in the
-    persona file) restores consent; editing the file back does not."""
+    is reported (a takedown covers them). Only a new grant (influencer rights grant, or a new
+    contract reference in the persona file) restores consent; editing the file back does not."""
     from influencer.flow.consent import revoke
+    from influencer.flow.erasure import erase as erase_likeness
 
     with _context(actor, None if dry_run else "rights revoke") as flow:
-        done = revoke(flow, persona, reason, dry_run=dry_run)
+        done = revoke(flow, persona, reason, dry_run=dry_run, takedown=takedown)
+        erased = erase_likeness(flow, persona, dry_run=dry_run) if erase else None
     said = {"persona": persona, "version": done.grant.version, "dry_run": dry_run,
             "cancelled": len(done.cancelled), "in_flight": done.in_flight,
-            "published": done.published}
+            "published": done.published, "takedown": done.takedown if takedown else None,
+            "erased": [{"path": p, "sha256": h} for p, h in erased.files] if erased else None}
     if as_json:
         print_json(said)
         raise typer.Exit(EXIT_OK)
@@ -98,9 +119,53 @@ def rights_revoke(
                    f"outcome, and may be live: {', '.join(p[:8] for p in done.in_flight)}")
     else:
         typer.echo("no post was being sent")
-    if done.published:
-        typer.echo(f"{done.published} post(s) of {persona} are live on platforms; delete them "
-                   f"with: influencer delete ID --as NAME")
+    if takedown:
+        typer.echo(f"takedown: {done.takedown} post(s) {would}queued; the daemon deletes them "
+                   f"within each account's budget (progress: influencer rights show {persona})")
+    elif done.published:
+        typer.echo(f"{done.published} post(s) of {persona} are live on platforms; take them down "
+                   f"with: influencer rights takedown {persona} --as NAME")
+    if erased is not None:
+        _say_erased(erased)
+
+
+@rights_app.command("takedown")
+def rights_takedown(
+    persona: Annotated[str, typer.Argument(metavar="PERSONA", help="The twin (revoked).")],
+    dry_run: Annotated[bool, typer.Option(help="Say how many; change nothing.")] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Delete every post of a twin whose consent was revoked: the daemon works through them
+    within each account's delete budget ([takedown] budget), settling posts whose outcome is
+    unknown first. Resumable; influencer rights show PERSONA reports each post: removed,
+    already gone, or to finish by hand (with its URL)."""
+    from influencer.flow.consent import takedown
+
+    with _context(actor, None if dry_run else "rights takedown") as flow:
+        added = takedown(flow, persona, dry_run=dry_run)
+    typer.echo(f"{'dry run: ' if dry_run else ''}{added} post(s) of {persona} "
+               f"{'would be ' if dry_run else ''}queued for takedown")
+
+
+@rights_app.command("erase")
+def rights_erase(
+    persona: Annotated[str, typer.Argument(metavar="PERSONA", help="The twin.")],
+    dry_run: Annotated[bool, typer.Option(help="List what would be removed; change nothing.")] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Remove every copy of the twin's likeness the tool keeps: rendered images and their
+    thumbnails, outbox folders, reference images, the voice profile. The audit log keeps each
+    file's path and sha256. The imagery library itself is left for a person to remove."""
+    from influencer.flow.erasure import erase
+
+    with _context(actor, None if dry_run else "rights erase") as flow:
+        _say_erased(erase(flow, persona, dry_run=dry_run))
+
+
+def _say_erased(erased: Any) -> None:
+    verb = "would be removed" if erased.dry_run else "removed"
+    typer.echo(f"erasure: {len(erased.files)} file(s) of {erased.persona} {verb} (their "
+               f"hashes {'would be ' if erased.dry_run else ''}kept in the audit log); {erased.kept}")
 
 
 @rights_app.command("grant")

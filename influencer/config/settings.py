@@ -135,6 +135,16 @@ class AuditSettings(Strict):
         return None if value is None else person_name(value)
 
 
+class TakedownSettings(Strict):
+    """How fast a takedown deletes: per platform, at most ``[count, seconds]`` deletes per
+    account in any window that long (default: X 50 per 15 minutes a user, Mastodon 30 per 30
+    minutes, Bluesky 100 per 5), and how often one delete is tried before a person is asked to
+    finish it."""
+
+    budget: dict[Text, tuple[int, float]] = Field(default_factory=dict)
+    attempts: int = Field(default=5, ge=1, le=50)
+
+
 class Settings(Strict):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
@@ -147,6 +157,7 @@ class Settings(Strict):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    takedown: TakedownSettings = Field(default_factory=TakedownSettings)
 
 
 def load_settings(path: Path, shown: str) -> tuple[Settings, list[ConfigIssue]]:

@@ -28,6 +28,7 @@ from influencer.flow.due import drafts_due, rehearse_due
 from influencer.flow.outcome import retrying
 from influencer.flow.publish import send_claimed
 from influencer.flow.settle import settle, settle_unconfirmed, skip_missed
+from influencer.flow.takedown import work_takedowns
 
 S = PostStatus
 ALERTED = (S.held, S.failed)  # unconfirmed: alerted once lookups have not settled it in time
@@ -90,6 +91,7 @@ class Daemon:
                 self.alerts.notify(post_alert("held", post))
         for alert in approval_alerts(self.ctx) + rights_alerts(self.ctx):
             self.alerts.notify(alert)
+        work_takedowns(self.ctx)  # within each account's delete budget; resumes where it was
 
     def consent(self) -> None:
         """The grants in force, read again at every pass (the persona files' changes recorded

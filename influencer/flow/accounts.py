@@ -36,6 +36,16 @@ def adapter_for(ctx: Context, post: Post, dry_run: bool) -> Platform:
     return target(account_context(ctx.ws, post.persona, post.platform, ctx.clock))
 
 
+def adapter_where_published(ctx: Context, post: Post, folder: str | None) -> Platform:
+    """The adapter for where a published post went — the outbox when its publication names a
+    folder, else its platform — whatever the account's ``live`` says today (a post sent live
+    is deleted on the platform even after the account went back to the outbox)."""
+    target = platform_class(post.platform)
+    if folder:
+        return outbox_for(target, ctx.ws.outbox_dir, PostMode.live)
+    return target(account_context(ctx.ws, post.persona, post.platform, ctx.clock))
+
+
 @dataclass(frozen=True)
 class AccountCheck:
     persona: str

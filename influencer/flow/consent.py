@@ -10,7 +10,7 @@ a claim checks the grant under the same lock (``claim.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func
@@ -32,6 +32,7 @@ from influencer.flow.grants import (
     recorded,
     terms,
 )
+from influencer.flow.takedown import request_takedown
 from influencer.store import Move, Post, PostMode, PostStatus, Publication, apply_moves, audit
 from influencer.store.models import GrantHead, GrantVersion
 
@@ -49,6 +50,7 @@ class Recorded:
     in_flight: list[str] = field(default_factory=list)  # claimed before it committed
     published: int = 0  # the twin's posts live on platforms (what a takedown would remove)
     dry_run: bool = False
+    takedown: int = 0  # posts added to the twin's takedown (with ``takedown=True``)
 
 
 def record_file_grants(ctx: Context) -> list[Recorded]:
@@ -94,9 +96,11 @@ def _record_from_file(ctx: Context, persona: Persona, attempt: int = 0) -> Recor
         return _record_from_file(ctx, persona, attempt + 1)
 
 
-def revoke(ctx: Context, persona_id: str, reason: str, *, dry_run: bool = False) -> Recorded:
-    """Record that the model withdrew consent, cancel the twin's pending posts, in one
-    transaction; ``dry_run``: say what would happen and change nothing."""
+def revoke(ctx: Context, persona_id: str, reason: str, *, dry_run: bool = False,
+           takedown: bool = False) -> Recorded:
+    """Record that the model withdrew consent, cancel the twin's pending posts and (with
+    ``takedown``) ask for every post that went out to be deleted, in one transaction;
+    ``dry_run``: say what would happen and change nothing."""
     persona = _persona(ctx, persona_id)
     if not reason.strip():
         raise InfluencerError("a revocation needs its reason: --reason \"…\"")
@@ -112,12 +116,31 @@ def revoke(ctx: Context, persona_id: str, reason: str, *, dry_run: bool = False)
         revoked = base.model_copy(update={"revoked": True})
         done = _write(ctx, session, persona, revoked, REVOKE, reason.strip(), current,
                       dry_run=dry_run)
+        if takedown:
+            done = replace(done, takedown=request_takedown(ctx, session, persona.id))
         if dry_run:
             session.rollback()
         else:
             session.commit()
     ctx.forget_grants()
     return done
+
+
+def takedown(ctx: Context, persona_id: str, *, dry_run: bool = False) -> int:
+    """Ask for every post of the twin that went out to be deleted (the daemon works through
+    them); how many were added. Only for a twin whose consent is revoked."""
+    persona = _persona(ctx, persona_id)
+    with ctx.session() as session:
+        current = _current(session, persona.id, exclusive=True)
+        if current is None or not current.rights.revoked:
+            raise InfluencerError(f"{persona.id}'s consent is not revoked: a takedown follows a "
+                                  f"revocation (influencer rights revoke {persona.id} --takedown)")
+        added = request_takedown(ctx, session, persona.id)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    return added
 
 
 def grant(ctx: Context, persona_id: str, changes: dict[str, Any], reason: str) -> Recorded:

@@ -38,7 +38,13 @@ import requests
 from influencer.clock import Clock
 from influencer.config.platforms import MASTODON, PlatformSpec
 from influencer.disclosure import LabeledImage, LabeledPost
-from influencer.errors import CredentialError, DisclosureError, PermanentError, RetryableError
+from influencer.errors import (
+    AlreadyGone,
+    CredentialError,
+    DisclosureError,
+    PermanentError,
+    RetryableError,
+)
 from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.mastodon_api import InstanceLimits, classify, plain_text
 
@@ -95,7 +101,12 @@ class MastodonPlatform(Platform):
 
     def delete(self, published: Published) -> None:
         api = self._api()
-        self._guarded("delete status", lambda: api.status_delete(published.platform_id))
+        try:
+            self._guarded("delete status", lambda: api.status_delete(published.platform_id))
+        except PermanentError as exc:
+            if "HTTP 404" in str(exc):  # "Record not found": deleted already
+                raise AlreadyGone(str(exc)) from exc
+            raise
 
     def verify(self) -> str:
         api = self._api()

@@ -37,7 +37,14 @@ import tweepy
 from influencer.clock import Clock
 from influencer.config.platforms import PlatformSpec, X
 from influencer.disclosure import LabeledImage, LabeledPost
-from influencer.errors import CredentialError, DisclosureError, PermanentError, PlatformError, UnknownOutcome
+from influencer.errors import (
+    AlreadyGone,
+    CredentialError,
+    DisclosureError,
+    PermanentError,
+    PlatformError,
+    UnknownOutcome,
+)
 from influencer.platforms.base import AccountContext, Lookup, Platform, Published
 from influencer.platforms.http_errors import from_status, from_transport, retry_after
 from influencer.platforms.http_routing import Rerouted
@@ -94,8 +101,8 @@ class XPlatform(Platform):
 
     def delete(self, published: Published) -> None:
         answer = self._call("delete post", "DELETE", f"/2/tweets/{published.platform_id}")
-        if (answer.get("data") or {}).get("deleted") is not True:
-            raise PermanentError(f"X delete post: post {published.platform_id} was not deleted ({answer})")
+        if (answer.get("data") or {}).get("deleted") is not True:  # X's answer for a post not there
+            raise AlreadyGone(f"X delete post: post {published.platform_id} was not deleted ({answer})")
 
     def verify(self) -> str:
         return "@" + str(self._account_data()["username"])

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from influencer.config.private import create_private_file, make_private_dir
 from influencer.errors import StoreError
 
-HEAD_REVISION = "0009"  # the newest file in migrations/versions; a test keeps them in step
+HEAD_REVISION = "0010"  # the newest file in migrations/versions; a test keeps them in step
 BUSY_TIMEOUT_MS = 15_000
 _ADVISORY_KEY = 0x1F1E_6C75  # pg_advisory_lock key of influencer migrations
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -352,3 +352,24 @@ class AuditChain(SQLModel, table=True):
     twin: str = Field(primary_key=True, max_length=64)
     seq: int = 0
     hash: str = Field(max_length=64)
+
+
+class TakedownItem(SQLModel, table=True):
+    """One published post of a twin to take down after a revocation (migration 0010): the
+    daemon works through them within each account's delete budget; each keeps what came of it
+    (``takedown.py``: waiting, pending, removed, gone, failed, unsupported, not sent)."""
+
+    __tablename__ = "takedown_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: str = Field(foreign_key="post.id", max_length=32, unique=True)
+    persona: str = Field(max_length=64, index=True)
+    platform: str = Field(max_length=32)
+    state: str = Field(max_length=16, index=True)
+    detail: str | None = Field(default=None, sa_type=Text)  # what the platform said, or why not
+    url: str | None = Field(default=None, sa_type=Text)  # where a person finishes it by hand
+    attempts: int = 0
+    not_before: datetime | None = _aware(default=None)
+    requested_by: str = Field(max_length=128)
+    requested_at: datetime = _aware(default_factory=_now)
+    done_at: datetime | None = _aware(default=None)

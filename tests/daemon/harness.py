@@ -187,7 +187,7 @@ class Daemons:
         with log.open("wb") as out:
             command = [sys.executable, "-m", "influencer", "-w", str(self.root), "run", *args]
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                       env=self.environment(now, env))
+                                       env=self.environment(now, env), cwd=self.root.parent)
         started = DaemonProcess(process, log, now, origin)
         self.started.append(started)
         return started
@@ -202,7 +202,8 @@ class Daemons:
 
     def cli(self, *args: str, now: datetime = NOW) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "influencer", "-w", str(self.root), *args],
-                              capture_output=True, text=True, env=self.environment(now, None), timeout=120)
+                              capture_output=True, text=True, env=self.environment(now, None),
+                              timeout=120, cwd=self.root.parent)  # never the repository
 
     def stop(self, daemon: DaemonProcess, timeout: float = 60) -> int:
         daemon.process.send_signal(signal.SIGTERM)
