@@ -175,3 +175,78 @@ def test_a_revocation_waits_for_a_claim_in_flight_and_reports_it(ctx: Context) -
     [done] = result
     assert done.in_flight == [posts[0].id]
     assert len(done.cancelled) == 2 * len(posts) - 1  # x and instagram, but the one
+
+
+def published_to_the_outbox(ctx: Context) -> list[Post]:
+    """Ava's approved posts of two days, sent to the outbox (her accounts are not live)."""
+    from influencer.flow.publish import publish_approved
+
+    posts = approved_ava(ctx, days=2)
+    for post in posts:
+        assert isinstance(ctx.clock, FixedClock)
+        ctx.clock.now = max(ctx.clock.now, post.publish_at + timedelta(seconds=1))
+        assert publish_approved(ctx, post).published is not None
+    return posts
+
+
+def test_a_takedown_settles_what_is_in_flight_then_removes_each_post(ctx: Context) -> None:
+    from influencer.flow.takedown import progress, work_takedowns
+
+    record_file_grants(ctx)
+    posts = published_to_the_outbox(ctx)
+    folders = list(ctx.ws.outbox_dir.glob("ava/*/*"))
+    assert len(folders) == len(posts) == 4
+    with ctx.session() as session:  # one more, claimed and being sent as the model revokes
+        session.execute(update(Post).where(col(Post.id) == posts[0].id)
+                        .values(status=PostStatus.publishing))
+        session.commit()
+    done = revoke(ctx, "ava", "withdrawn", takedown=True)
+    assert (done.takedown, done.in_flight) == (4, [posts[0].id])
+    work_takedowns(ctx)
+    shown = progress(ctx, "ava")
+    assert shown is not None and shown.states == {"removed": 3, "waiting": 1}
+    with ctx.session() as session:  # its outcome comes in: it was published after all
+        session.execute(update(Post).where(col(Post.id) == posts[0].id)
+                        .values(status=PostStatus.published))
+        session.commit()
+    work_takedowns(ctx)
+    shown = progress(ctx, "ava")
+    assert shown is not None and shown.states == {"removed": 4} and shown.remaining == 0
+    assert list(ctx.ws.outbox_dir.glob("ava/*/*")) == []
+
+
+def test_erasure_removes_the_likeness_and_keeps_only_hashes(ctx: Context) -> None:
+    import hashlib
+
+    from influencer.flow.erasure import erase
+    from influencer.store import AuditEvent
+
+    record_file_grants(ctx)
+    posts = published_to_the_outbox(ctx)
+    preview_window(ctx, Window(MONDAY, MONDAY + timedelta(days=2), "mei"))  # another twin's
+    reference = ctx.ws.root / "personas" / "ava" / "reference" / "own.jpg"
+    reference.parent.mkdir()
+    reference.write_bytes(b"the model's own picture")
+    profile = ctx.ws.state_dir / "voice" / "ava.json"
+    profile.parent.mkdir()
+    profile.write_text("{}", encoding="utf-8")
+    renders = {ctx.ws.resolve(i.path) for p in posts for i in p.images}
+    with ctx.session() as session:
+        mei = {ctx.ws.resolve(i.path) for p in session.exec(select(Post).where(
+            col(Post.persona) == "mei")) for i in p.images}
+    library = sorted((ctx.ws.root / "personas" / "ava" / "images").iterdir())
+    expected = {str(path.relative_to(ctx.ws.root)): hashlib.sha256(path.read_bytes()).hexdigest()
+                for path in [*renders, reference, profile,
+                             *(p for p in ctx.ws.outbox_dir.rglob("*") if p.is_file()
+                               and "/ava/" in str(p))]}
+    assert erase(ctx, "ava", dry_run=True).files and all(p.exists() for p in renders)
+
+    erased = erase(ctx, "ava")
+    assert dict(erased.files) == expected
+    assert not any(p.exists() for p in renders) and not reference.exists() and not profile.exists()
+    assert not (ctx.ws.outbox_dir / "ava").exists()
+    assert all(p.exists() for p in mei) and sorted(library) == sorted(
+        (ctx.ws.root / "personas" / "ava" / "images").iterdir())  # others and the library stay
+    with ctx.session() as session:
+        [event] = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "erase")).all()
+    assert {f["path"]: f["sha256"] for f in event.detail["files"]} == expected

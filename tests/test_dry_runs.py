@@ -125,7 +125,8 @@ COMMANDS = {
     "post-required": (("post", "ava-autumn", "--now", "--dry-run", "--yes"), (0, 1, 4)),
     "preview": (("preview", "--days", "3"), (0, 1)),
     "preview-outbox": (("preview", "--days", "3", "--outbox"), (0, 1)),
-    "revoke": (("rights", "revoke", "ava", "--reason", "a rehearsal", "--dry-run"), (0,)),
+    "revoke": (("rights", "revoke", "ava", "--reason", "a rehearsal", "--takedown", "--erase",
+                "--dry-run"), (0,)),
 }
 
 
