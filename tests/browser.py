@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -79,3 +80,17 @@ def load_page(page: Path, screenshot: Path) -> tuple[str, list[str]]:
         page_requests = [r for r in recorder.requests
                          if not any(host in r.split()[1] for host in BROWSER_SERVICES)]
         return dom.stdout, page_requests
+
+
+def print_pdf(page: Path, pdf: Path) -> tuple[str, int]:
+    """The page printed to PDF by Chromium (its own print layout: @page, page breaks): the
+    page's DOM and the number of pages printed."""
+    with recording_proxy() as (port, _), tempfile.TemporaryDirectory() as profile:
+        dom = _chromium(["--dump-dom", page.as_uri()], port, profile)
+        printed = _chromium([f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
+                            port, profile)
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        assert printed.returncode == 0 and pdf.exists(), printed.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    return dom.stdout, len(re.findall(rb"/Type\s*/Page(?!s)", data))

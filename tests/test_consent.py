@@ -250,3 +250,64 @@ def test_erasure_removes_the_likeness_and_keeps_only_hashes(ctx: Context) -> Non
     with ctx.session() as session:
         [event] = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "erase")).all()
     assert {f["path"]: f["sha256"] for f in event.detail["files"]} == expected
+
+
+def known_history(ctx: Context) -> list[Post]:
+    """Ava's four posts of Monday and Tuesday (November and December), approved by a person,
+    sent, then consent revoked and every one taken down."""
+    from influencer.flow.takedown import work_takedowns
+
+    record_file_grants(ctx)
+    posts = published_to_the_outbox(ctx)
+    revoke(ctx, "ava", "withdrawn", takedown=True)
+    work_takedowns(ctx)
+    return posts
+
+
+def test_the_audit_export_says_what_went_out_under_which_consent(ctx: Context) -> None:
+    import csv
+    import io
+
+    from influencer.flow.export import audit_export
+    from influencer.preview.audit_report import CSV_COLUMNS, write_csv
+
+    posts = known_history(ctx)
+    out = io.StringIO()
+    write_csv(audit_export(ctx, "ava"), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    sent = [r for r in rows if r["kind"] == "post"]
+    assert sorted(r["post_id"] for r in sent) == sorted(p.id for p in posts)
+    by_id = {p.id: p for p in posts}
+    for row in sent:
+        post = by_id[row["post_id"]]
+        assert row["status"] == "deleted" and row["url"].startswith("file://")
+        assert row["label_in_caption"] == "True" and row["alt_texts_labelled"] == "True"
+        assert row["image_sha256"] == " ".join(i.sha256 for i in post.images)
+        assert row["xmp_source_type"] == ("http://cv.iptc.org/newscodes/digitalsourcetype/"
+                                          "trainedAlgorithmicMedia")
+        assert row["c2pa"] == "none" and row["grant_version"] == "1"
+        assert row["approved_by"] == "Ines Berg"
+        assert "drafted->approved by Ines Berg" in row["history"]
+        assert "published->deleted by Ines Berg (taken down: consent revoked)" in row["history"]
+        assert ("made_with_ai=True" in row["flags"]) == (row["platform"] == "x")
+    rights = [(r["action"], r["grant_version"], r["reason"]) for r in rows if r["kind"] == "rights"]
+    assert rights == [("rights-file", "1", "first recorded from the persona file"),
+                      ("rights-revoke", "2", "withdrawn")]
+
+
+def test_the_printable_report_has_a_page_per_month_in_chromium(ctx: Context,
+                                                              tmp_path: Path) -> None:
+    from influencer.flow.export import audit_export
+    from influencer.preview.audit_report import render_html
+    from tests.browser import print_pdf
+
+    known_history(ctx)
+    found = audit_export(ctx, "ava")
+    assert found.totals() == {"2026-11": {"instagram": 1, "x": 1},
+                              "2026-12": {"instagram": 1, "x": 1}}
+    page = tmp_path / "report.html"
+    page.write_text(render_html(found, "Use of ava's likeness"), encoding="utf-8")
+    dom, pages = print_pdf(page, tmp_path / "report.pdf")
+    assert re.findall(r'<section class="month" data-month="([\d-]+)">', dom) == ["2026-11", "2026-12"]
+    assert pages >= 2  # each month begins a page

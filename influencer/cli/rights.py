@@ -202,6 +202,39 @@ def rights_grant(
                f"{f' (contract {rights.contract})' if rights.contract else ''}")
 
 
+@rights_app.command("usage")
+def rights_usage(
+    start: Annotated[str | None, typer.Option("--from", metavar="YYYY-MM-DD",
+                                              help="From this day (UTC), inclusive.")] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="YYYY-MM-DD",
+                                            help="Up to this day (UTC), exclusive.")] = None,
+    output_format: Annotated[str | None, typer.Option(
+        "--format", metavar="csv|json", help="csv or json (default: a listing).")] = None,
+) -> None:
+    """Posts that went out per twin, platform and month: the contract's accounting."""
+    import csv
+    import sys
+
+    from influencer.cli.audit import _day
+    from influencer.errors import InfluencerError
+    from influencer.flow.export import usage
+
+    if output_format not in (None, "csv", "json"):
+        raise InfluencerError(f"--format {output_format!r}: csv or json")
+    with _context() as flow:
+        rows = usage(flow, _day(start, "--from"), _day(end, "--to"))
+    if output_format == "json":
+        print_json(rows)
+    elif output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, ["persona", "platform", "month", "posts"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table("Usage", ["twin", "platform", "month", "posts"],
+              [[r["persona"], r["platform"], r["month"], str(r["posts"])] for r in rows])
+
+
 def _record(flow: Any) -> None:
     from influencer.flow.consent import record_file_grants
 

@@ -79,7 +79,7 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
             session.rollback()
             return Claimed([], allowance.why_none)
         owner = ctx.ws.personas.get(persona)
-        grant = locked_terms(session, owner) if owner is not None else None  # the twin's lock
+        version, grant = locked_terms(session, owner) if owner is not None else (None, None)
         query = (select(Post).where(*_due(ctx), col(Post.persona) == persona,
                                     col(Post.platform) == platform)
                  .order_by(col(Post.publish_at)).limit(min(want, allowance.allowance)))
@@ -105,7 +105,8 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
                 audit.append(session, [audit.event(
                     twin=persona, at=now, post_id=post.id, actor=ctx.actor, action="transition",
                     from_status=A.approved, to_status=A.publishing,
-                    detail={"lease_until": lease_until.isoformat()})])
+                    detail={"lease_until": lease_until.isoformat(),
+                            "grant_version": version})])  # what authorised it (the export says)
                 claimed.append(post.id)
         if stopping():  # a claim must never outlive the process that would send it
             session.rollback()

@@ -114,12 +114,13 @@ def lock_head(session: Session, persona: str, *, exclusive: bool) -> int | None:
     return session.exec(query).first()
 
 
-def locked_terms(session: Session, persona: Persona) -> Rights:
-    """The twin's terms in force, read under its shared consent lock (a claim's check)."""
+def locked_terms(session: Session, persona: Persona) -> tuple[int | None, Rights]:
+    """The twin's terms in force and their version (None: the file's, not yet recorded), read
+    under its shared consent lock (a claim's check; the version is recorded with the claim)."""
     version = lock_head(session, persona.id, exclusive=False)
     if version is None:
-        return persona.rights
+        return None, persona.rights
     row = session.exec(select(GrantVersion).where(col(GrantVersion.persona) == persona.id,
                                                   col(GrantVersion.version) == version)).one()
     current = Grant.of(row)
-    return persona.rights if decide(current, persona.rights) else current.rights
+    return (None, persona.rights) if decide(current, persona.rights) else (version, current.rights)
