@@ -6,6 +6,7 @@ rights block instead of asking for their approval, and ``approve`` says why it r
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,15 @@ def test_a_persona_with_no_grant_dates_is_not_made(workspace: Path) -> None:
     assert "--holder" in said and "--expires" in said
     assert not (workspace / "personas" / "lena.yaml").exists()
     load_workspace(workspace).raise_for_issues()  # the workspace is as it was
+
+
+def test_check_warns_the_setting_s_days_before_a_grant_expires(workspace: Path) -> None:
+    persona = workspace / "personas" / "ava.yaml"
+    rewrite(persona, "expires: 2031-08-31", "expires: 2026-12-10")
+    (workspace / "influencer.toml").write_text("[alerts]\nrights_warning_days = 14\n", encoding="utf-8")
+    code, _, said = run(workspace, "check")  # on MONDAY, 30 November
+    assert code == 0
+    assert re.search(r"warning: personas/ava.yaml:\d+: rights.expires: the grant expires on "
+                     r"2026-12-10, in 10 days", said), said
+    (workspace / "influencer.toml").write_text("[alerts]\nrights_warning_days = 7\n", encoding="utf-8")
+    assert "the grant expires on 2026-12-10" not in run(workspace, "check")[2]

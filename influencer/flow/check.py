@@ -67,6 +67,12 @@ def check_warnings(ws: Workspace, today: date,
                                      "rights.expires", f"the grant expired on {grant.expires}: "
                                      f"nothing of {persona.id} is drafted or published",
                                      "record the renewed contract's dates"))
+        elif (grant.expires - today).days <= ws.settings.alerts.rights_warning_days:
+            found.append(ConfigIssue(source.shown, source.line("rights", "expires"),
+                                     "rights.expires", f"the grant expires on {grant.expires}, in "
+                                     f"{(grant.expires - today).days} days: nothing of "
+                                     f"{persona.id} is drafted or published after it",
+                                     "renew it with the model, or let the schedules end"))
         voice = persona.voice
         if voice.description in PLACEHOLDER_VOICE or set(voice.examples) & set(PLACEHOLDER_VOICE):
             found.append(ConfigIssue(source.shown, source.line("voice"), "voice",
