@@ -5,6 +5,7 @@ grant — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -311,3 +312,12 @@ def test_the_printable_report_has_a_page_per_month_in_chromium(ctx: Context,
     dom, pages = print_pdf(page, tmp_path / "report.pdf")
     assert re.findall(r'<section class="month" data-month="([\d-]+)">', dom) == ["2026-11", "2026-12"]
     assert pages >= 2  # each month begins a page
+
+
+def test_the_personas_listing_shows_the_grant_in_force(ctx: Context) -> None:
+    record_file_grants(ctx)
+    revoke(ctx, "ava", "withdrawn")
+    url = str(ctx.engine.url.render_as_string(hide_password=False))
+    listed = run_cli("personas", "--json", cwd=ctx.ws.root, env={"INFLUENCER_DATABASE_URL": url})
+    states = {row["id"]: row["rights"]["state"] for row in json.loads(listed.stdout)}
+    assert states == {"ava": "revoked", "mei": "valid", "noor": "valid"}

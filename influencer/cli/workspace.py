@@ -119,9 +119,12 @@ def personas(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from influencer.clock import utcnow
+    from influencer.flow.grants import in_force
     from influencer.flow.listings import persona_rows
 
-    rows = persona_rows(workspace(), utcnow().date())
+    ws = workspace()
+    ledger, _ = _ledger(ws)  # the grants in force (the files', where the database is not at hand)
+    rows = persona_rows(ws, utcnow().date(), in_force(ws.personas, ledger))
     if as_json:
         print_json(rows)
         return

@@ -3,6 +3,7 @@ CLI."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from influencer.config import Workspace
+from influencer.config.persona import Rights
 from influencer.flow import grants
 from influencer.flow.consent import PENDING
 from influencer.flow.context import Context
@@ -20,14 +22,17 @@ from influencer.store import Post, PostMode, Publication
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 
-def persona_rows(ws: Workspace, today: date) -> list[dict[str, Any]]:
+def persona_rows(ws: Workspace, today: date,
+                 in_force: Mapping[str, Rights] | None = None) -> list[dict[str, Any]]:
+    """Each persona as listed; its rights are the grant in force (``in_force``, from the
+    consent ledger), else its file's."""
     warn_days = ws.settings.alerts.rights_warning_days
     rows = []
     for persona in sorted(ws.personas.values(), key=lambda p: p.id):
         folder = ws.imagery_dir(persona)
         images = sum(1 for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) \
             if folder.is_dir() else 0
-        rights = persona.rights
+        rights = (in_force or {}).get(persona.id, persona.rights)
         rows.append({
             "id": persona.id,
             "name": persona.name,
