@@ -146,9 +146,14 @@ def posts_for(ctx: Context, persona: str, day: date | None,
 
 
 def local_day(ctx: Context, post: Post) -> date:
-    schedule = ctx.ws.schedules.get(post.schedule)
+    return day_in_schedule_zone(ctx, post.schedule, post.slot_at)
+
+
+def day_in_schedule_zone(ctx: Context, schedule_id: str, moment: datetime) -> date:
+    """The local date of ``moment`` in the schedule's zone (UTC for a schedule gone)."""
+    schedule = ctx.ws.schedules.get(schedule_id)
     zone = ZoneInfo(schedule.timezone) if schedule else ZoneInfo("UTC")
-    return post.slot_at.astimezone(zone).date()
+    return moment.astimezone(zone).date()
 
 
 # What a draft is made from: a change anywhere else (rights dates, accounts, credentials, the

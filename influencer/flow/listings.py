@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -15,7 +14,7 @@ from influencer.config import Workspace
 from influencer.config.persona import Rights
 from influencer.flow import grants
 from influencer.flow.consent import PENDING
-from influencer.flow.context import Context
+from influencer.flow.context import Context, day_in_schedule_zone
 from influencer.rights import state
 from influencer.store import Post, PostMode, Publication
 
@@ -91,7 +90,7 @@ def grant_rows(ctx: Context) -> list[dict[str, Any]]:
     for persona_id in sorted(ctx.ws.personas):
         rights, recorded = in_force[persona_id], ledger.get(persona_id)
         beyond = sum(1 for who, schedule, slot_at in pending if who == persona_id
-                     and _local_day(ctx, schedule, slot_at) > rights.expires)
+                     and day_in_schedule_zone(ctx, schedule, slot_at) > rights.expires)
         rows.append({
             "persona": persona_id, "version": recorded.version if recorded else None,
             "holder": rights.holder, "agency": rights.agency, "contract": rights.contract,
@@ -115,8 +114,3 @@ def grant_history(ctx: Context, persona_id: str) -> list[dict[str, Any]]:
     return [{"version": g.version, "source": g.source, "reason": g.reason,
              "recorded_by": g.recorded_by, "recorded_at": g.recorded_at.isoformat(),
              "revoked": g.rights.revoked, "terms": grants.terms(g.rights)} for g in versions]
-
-
-def _local_day(ctx: Context, schedule_id: str, slot_at: datetime) -> date:
-    schedule = ctx.ws.schedules.get(schedule_id)
-    return slot_at.astimezone(ZoneInfo(schedule.timezone if schedule else "UTC")).date()
