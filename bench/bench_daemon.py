@@ -82,7 +82,7 @@ def persona_yaml(ident: str, instance_url: str) -> str:
         f"  instagram: {{handle: {ident}.twin, credentials: env:TWIN_IG, live: false}}\n"
         f"  bluesky:   {{handle: {ident}.bsky.social, credentials: env:TWIN_BSKY, live: false}}\n"
         f"  mastodon:  {{handle: \"@{ident}@127.0.0.1\", credentials: env:AVA_MASTODON, live: true, "
-        f"base_url: \"{instance_url}\"}}\n")
+        f"base_url: \"{instance_url}\", territories: [EU]}}\n")  # within Ava's EU, US
 
 
 def schedule_yaml(ident: str, persona: str, platforms: str, when: str, jitter: int) -> str:
