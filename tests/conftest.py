@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from tests.captions.standin import ModelStandIn
 
@@ -77,6 +77,16 @@ def standin() -> Iterator[ModelStandIn]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on ``db_url``, migrated to the head revision."""
+    from influencer.store import open_store
+
+    made = open_store(db_url)
+    yield made
+    made.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -5,7 +5,7 @@ several writers at once never fork a chain."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,13 +18,6 @@ from influencer.store import AuditEvent, audit, open_store
 from tests.helpers import run_cli
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    made = open_store(db_url)
-    yield made
-    made.dispose()
 
 
 def write(engine: Engine, twin: str, count: int, offset: int = 0) -> None:

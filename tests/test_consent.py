@@ -321,3 +321,17 @@ def test_the_personas_listing_shows_the_grant_in_force(ctx: Context) -> None:
     listed = run_cli("personas", "--json", cwd=ctx.ws.root, env={"INFLUENCER_DATABASE_URL": url})
     states = {row["id"]: row["rights"]["state"] for row in json.loads(listed.stdout)}
     assert states == {"ava": "revoked", "mei": "valid", "noor": "valid"}
+
+
+def test_nothing_of_a_revoked_twin_goes_out_by_post_now(ctx: Context) -> None:
+    """``post --now --approve`` is the one path a person drives by hand: after a revocation it
+    drafts nothing and sends nothing, whichever account, and says why."""
+    from influencer.flow.publish import post_now
+
+    record_file_grants(ctx)
+    revoke(ctx, "ava", "withdrawn")
+    outcomes = post_now(ctx, "ava-autumn", dry_run=False, approve=True)
+    assert {o.post.status for o in outcomes} == {PostStatus.skipped}
+    assert all(o.published is None and o.post.reason == "rights revoked for ava"
+               for o in outcomes)
+    assert not list(ctx.ws.outbox_dir.glob("ava/**/post.json"))

@@ -37,13 +37,6 @@ SLOT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = open_store(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def bare_engine(db_url: str) -> Iterator[Engine]:
     """An engine on an empty database: nothing migrated yet."""
     engine = make_engine(db_url)

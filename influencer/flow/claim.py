@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
@@ -88,11 +89,12 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
         if ctx.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed = []
+        events: list[dict[str, Any]] = []  # appended to the twin's chain once, below
         adapter = platform_class(platform)
         for post in session.exec(query).all():
             refusal = rights_refusal(ctx, post, grant) if grant is not None else None
             if refusal is not None:  # the consent in force, read under the lock, says no
-                _refuse(session, ctx, post, str(refusal))
+                events += _refuse(session, ctx, post, str(refusal))
                 continue
             # the first claim fixes when any create may have started and the key it is made under
             moved = session.execute(update(Post).where(
@@ -102,12 +104,13 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
                 first_claimed_at=post.first_claimed_at or now,
                 platform_key=post.platform_key or adapter.claim_key(post.id, now)))
             if getattr(moved, "rowcount", 0) == 1:
-                audit.append(session, [audit.event(
+                events.append(audit.event(
                     twin=persona, at=now, post_id=post.id, actor=ctx.actor, action="transition",
                     from_status=A.approved, to_status=A.publishing,
                     detail={"lease_until": lease_until.isoformat(),
-                            "grant_version": version})])  # what authorised it (the export says)
+                            "grant_version": version}))  # what authorised it (the export says)
                 claimed.append(post.id)
+        audit.append(session, events)
         if stopping():  # a claim must never outlive the process that would send it
             session.rollback()
             return Claimed([], "stopping")
@@ -121,17 +124,19 @@ def claim(ctx: Context, persona: str, platform: str, want: int, limits: Limits,
     return Claimed(fresh)
 
 
-def _refuse(session: Session, ctx: Context, post: Post, reason: str) -> None:
-    """A due post the consent refuses, skipped in the claim's transaction (never claimed)."""
+def _refuse(session: Session, ctx: Context, post: Post, reason: str) -> list[dict[str, Any]]:
+    """A due post the consent refuses, skipped in the claim's transaction (never claimed);
+    its audit event, for the claim to append."""
     now = ctx.now()
     moved = session.execute(update(Post).where(col(Post.id) == post.id,
                                                col(Post.status) == A.approved)
                             .values(status=A.skipped, reason=reason, updated_at=now))
-    if getattr(moved, "rowcount", 0) == 1:
-        audit.append(session, [audit.event(
-            twin=post.persona, at=now, post_id=post.id, actor=ctx.actor, action="transition",
-            from_status=A.approved, to_status=A.skipped, detail={"reason": reason})])
-        step(post, "skipped", reason)
+    if getattr(moved, "rowcount", 0) != 1:
+        return []
+    step(post, "skipped", reason)
+    return [audit.event(twin=post.persona, at=now, post_id=post.id, actor=ctx.actor,
+                        action="transition", from_status=A.approved, to_status=A.skipped,
+                        detail={"reason": reason})]
 
 
 def release(ctx: Context, post: Post, reason: str) -> Post | None:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from influencer.config import Workspace, load_workspace
-from influencer.store import open_store
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -31,13 +28,6 @@ def ws_root(workspace: Path) -> Path:
 @pytest.fixture
 def ws(ws_root: Path) -> Workspace:
     return load_workspace(ws_root).raise_for_issues()
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = open_store(db_url)
-    yield engine
-    engine.dispose()
 
 
 def _name(common: str) -> x509.Name:
